@@ -1,0 +1,28 @@
+"""Table models. Importing this package registers every table on SQLModel.metadata."""
+
+from directory.models.listings import (
+    ChangeCounter,
+    ChangeLogEntry,
+    Decision,
+    Listing,
+    ListingState,
+    ReviewDecision,
+    Revision,
+    RevisionKind,
+    RevisionState,
+)
+from directory.models.users import Role, User
+
+__all__ = [
+    "ChangeCounter",
+    "ChangeLogEntry",
+    "Decision",
+    "Listing",
+    "ListingState",
+    "ReviewDecision",
+    "Revision",
+    "RevisionKind",
+    "RevisionState",
+    "Role",
+    "User",
+]

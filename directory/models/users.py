@@ -1,0 +1,51 @@
+"""User accounts and roles."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Index
+from sqlmodel import Field, SQLModel
+
+from directory.models.base import utcnow
+
+
+class Role(enum.StrEnum):
+    """What a user may do; see DESIGN.md "Who uses it"."""
+
+    OWNER = "owner"
+    FOCAL_POINT = "focal_point"
+    ADMIN = "admin"
+
+
+class User(SQLModel, table=True):
+    """A person who signs in: an SME owner, a focal point or an admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('owner', 'focal_point', 'admin')", name="ck_users_role"),
+        Index("uq_users_email", "email", unique=True),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    display_name: str = Field(default="", max_length=120)
+    password_hash: str | None = Field(default=None, max_length=255)
+    role: str = Field(default=Role.OWNER, max_length=20)
+    country: str | None = Field(default=None, max_length=2)
+    locale: str = Field(default="km", max_length=5)
+    active: bool = True
+    # bumped on logout-everywhere and password change so captured cookies stop working
+    auth_version: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def is_admin(self) -> bool:
+        """True for admins."""
+        return self.role == Role.ADMIN
+
+    @property
+    def is_focal_point(self) -> bool:
+        """True for focal points (reviewers)."""
+        return self.role == Role.FOCAL_POINT

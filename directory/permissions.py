@@ -1,0 +1,92 @@
+"""One permission function per action. Each takes the actor and the object, returns a bool.
+
+``actor`` is a ``User`` or None for an anonymous visitor. Services call these and
+raise ``PermissionDenied``; templates call them to decide what to show.
+"""
+
+from __future__ import annotations
+
+from directory.models import Listing, ListingState, Revision, RevisionKind, Role, User
+
+
+def _active(actor: User | None) -> bool:
+    return actor is not None and actor.active
+
+
+def can_create_listing(actor: User | None) -> bool:
+    """SME owners create listings (admins load them in bulk through import)."""
+    return _active(actor) and actor.role == Role.OWNER
+
+
+def can_edit_listing(actor: User | None, listing: Listing, node_id: str) -> bool:
+    """Only the owner edits, only on the origin node, and not once withdrawn."""
+    return (
+        _active(actor)
+        and listing.owner_id is not None
+        and listing.owner_id == actor.id
+        and listing.origin == node_id
+        and listing.state != ListingState.WITHDRAWN
+    )
+
+
+def can_withdraw_listing(actor: User | None, listing: Listing, node_id: str) -> bool:
+    """The owner withdraws their own listing (the same rule as editing)."""
+    return can_edit_listing(actor, listing, node_id)
+
+
+def can_view_listing_private(actor: User | None, listing: Listing) -> bool:
+    """Drafts, pending edits and hidden contact data: the owner, focal points and admins."""
+    if not _active(actor):
+        return False
+    return listing.owner_id == actor.id or actor.role in (Role.FOCAL_POINT, Role.ADMIN)
+
+
+def reviewer_country(actor: User, node_country: str) -> str:
+    """The country a focal point reviews: their own scope, else this node's country."""
+    return actor.country or node_country
+
+
+def can_review_revision(
+    actor: User | None,
+    listing: Listing,
+    revision: Revision,
+    *,
+    node_id: str,
+    node_country: str,
+    record_country: str | None,
+) -> bool:
+    """A focal point decides on a revision of their country, never on their own listing.
+
+    Records whose origin is another node are read-only replicas: the only review
+    a focal point does on them is accepting or refusing an incoming change that a
+    peer with trust level "review" sent, and only for records of their country.
+    """
+    if not _active(actor) or actor.role != Role.FOCAL_POINT:
+        return False
+    if listing.owner_id == actor.id or revision.author_id == actor.id:
+        return False
+    if record_country != reviewer_country(actor, node_country):
+        return False
+    if listing.origin != node_id:
+        return revision.kind == RevisionKind.REMOTE
+    return True
+
+
+def can_manage_users(actor: User | None) -> bool:
+    """Admins manage users, roles, peers and tokens."""
+    return _active(actor) and actor.role == Role.ADMIN
+
+
+def can_import(actor: User | None) -> bool:
+    """Bulk import and export of records is an admin task."""
+    return can_manage_users(actor)
+
+
+def can_run_sync(actor: User | None) -> bool:
+    """Admins start a sync by hand and read its history."""
+    return can_manage_users(actor)
+
+
+def can_read_quarantine(actor: User | None) -> bool:
+    """Focal points and admins see records a sync rejected, and why."""
+    return _active(actor) and actor.role in (Role.FOCAL_POINT, Role.ADMIN)

@@ -1,0 +1,116 @@
+"""Record documents: canonical JSON, ids, envelope, and the columns search reads."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import orjson
+
+ENVELOPE_FIELDS = ("id", "origin", "version", "updated_at", "sharing")
+SYSTEM_FIELDS = ("id", "origin", "version", "updated_at")  # only the origin sets these
+DEFAULT_SHARING = {"public": True, "hub": False, "peers": [], "contact_public": False}
+REGISTRATION_NAMESPACE = uuid.UUID("6f1c7f7e-4c1a-4b8e-9a55-5d2b1c0e9a10")
+
+
+def canonical_json(doc: dict[str, Any]) -> str:
+    """Compact JSON with sorted keys: the stored and served form of a document."""
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def parse_json(text: str | bytes) -> Any:
+    """Parse JSON text (fast path used for stored documents)."""
+    return orjson.loads(text)
+
+
+def new_record_id(node_id: str) -> str:
+    """A fresh globally unique id naming its origin node: ``kh:4f0c...``."""
+    return f"{node_id}:{uuid.uuid4().hex}"
+
+
+def registration_record_id(node_id: str, registration: dict[str, Any]) -> str:
+    """A stable id derived from the registration, so re-importing a file finds the same record."""
+    key = "|".join(
+        str(registration.get(k, "")).strip().casefold() for k in ("country", "authority", "number")
+    )
+    return f"{node_id}:{uuid.uuid5(REGISTRATION_NAMESPACE, key).hex}"
+
+
+def id_origin(record_id: str) -> str:
+    """The origin node named by a record id (the part before the colon)."""
+    return record_id.split(":", 1)[0]
+
+
+def business_data(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without the fields only the origin sets."""
+    return {k: v for k, v in doc.items() if k not in SYSTEM_FIELDS}
+
+
+def changed_fields(old: dict[str, Any] | None, new: dict[str, Any]) -> list[str]:
+    """Top-level business fields whose value differs between two documents."""
+    old = business_data(old or {})
+    new = business_data(new)
+    return sorted(k for k in old.keys() | new.keys() if old.get(k) != new.get(k))
+
+
+def is_tombstone(doc: dict[str, Any]) -> bool:
+    """True for a tombstone document."""
+    return doc.get("deleted") is True
+
+
+def listing_columns(doc: dict[str, Any], isic_sections: dict[str, str]) -> dict[str, Any]:
+    """The extracted columns of a published document (all None/False for a tombstone)."""
+    if is_tombstone(doc):
+        return {**dict.fromkeys(_NULLABLE_COLUMNS), "share_public": False, "share_hub": False}
+    names = doc.get("names", {})
+    address = doc.get("address", {})
+    sharing = doc.get("sharing", DEFAULT_SHARING)
+    sectors = doc.get("sectors", [])
+    sections = sorted({isic_sections[c] for c in sectors if c in isic_sections})
+    return {
+        "name_km": names.get("km"),
+        "name_en": names.get("en"),
+        "country": address.get("country"),
+        "province": address.get("province"),
+        "sectors": _spaced(sectors),
+        "isic_sections": _spaced(sections),
+        "size_class": doc.get("size_class"),
+        "legal_form": doc.get("legal_form"),
+        "women_owned": doc.get("women_owned"),
+        "youth_owned": doc.get("youth_owned"),
+        "share_public": bool(sharing.get("public")),
+        "share_hub": bool(sharing.get("hub")),
+        "share_peers": _spaced(sharing.get("peers", [])),
+        "search_text": search_text(doc),
+    }
+
+
+_NULLABLE_COLUMNS = (
+    "name_km",
+    "name_en",
+    "country",
+    "province",
+    "sectors",
+    "isic_sections",
+    "size_class",
+    "legal_form",
+    "women_owned",
+    "youth_owned",
+    "share_peers",
+    "search_text",
+)
+
+
+def _spaced(values) -> str | None:
+    return f" {' '.join(values)} " if values else None
+
+
+def search_text(doc: dict[str, Any]) -> str:
+    """Lower-cased text that free-text search matches against (names, descriptions, products)."""
+    parts: list[str] = []
+    parts += doc.get("names", {}).values()
+    parts += doc.get("descriptions", {}).values()
+    parts += [p.get("name", "") for p in doc.get("products", [])]
+    address = doc.get("address", {})
+    parts += [address.get(k, "") for k in ("district", "commune")]
+    return " ".join(p for p in parts if p).casefold()

@@ -1,0 +1,122 @@
+"""Bulk import and export of records (an admin's task; the CLI drives it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from directory import permissions
+from directory.models import Listing, ListingState, Revision, RevisionKind, RevisionState, User
+from directory.models.base import utcnow
+from directory.node import Node
+from directory.records import (
+    business_data,
+    canonical_json,
+    is_tombstone,
+    parse_json,
+    registration_record_id,
+)
+from directory.services.changes import ApplyResult, apply_remote_changes
+from directory.services.errors import InvalidRecord, PermissionDenied
+from directory.services.listings import (
+    check_draft,
+    open_revision,
+    publish_revision,
+    tombstone_listing,
+)
+from schemas import ValidationIssue, validate_record
+from sync.outcomes import Outcome
+
+
+def import_record(
+    session: Session, actor: User, doc: Any, *, node: Node, review: bool = False
+) -> ApplyResult:
+    """Load one record from a file. Identical data changes nothing, so re-imports are no-ops.
+
+    A record of another origin is applied as a replica by the version rule. A
+    record of this node (or one with no envelope, whose id is derived from its
+    registration) publishes a new version if its data differ, or with
+    ``review`` waits in the focal points' queue.
+    """
+    if not permissions.can_import(actor):
+        raise PermissionDenied("only admins import records")
+    if not isinstance(doc, dict):
+        return ApplyResult(None, None, Outcome.REJECTED, [ValidationIssue("", "must be an object")])
+    origin = doc.get("origin")
+    if origin and origin != node.id:
+        [result] = apply_remote_changes(session, [doc], node=node, source_peer=None, relay=True)
+        return result
+    if "id" in doc:
+        issues = validate_record(doc)
+        if issues:
+            return ApplyResult(doc.get("id"), doc.get("version"), Outcome.REJECTED, issues)
+        rid = doc["id"]
+    else:
+        try:
+            check_draft(doc)
+        except InvalidRecord as exc:
+            return ApplyResult(None, None, Outcome.REJECTED, exc.issues)
+        rid = registration_record_id(node.id, doc["registration"])
+    return _import_local(session, actor, rid, doc, node=node, review=review)
+
+
+def _import_local(
+    session: Session, actor: User, rid: str, doc: dict, *, node: Node, review: bool
+) -> ApplyResult:
+    listing = session.get(Listing, rid)
+    created = listing is None
+    if created:
+        listing = Listing(id=rid, origin=node.id)
+        session.add(listing)
+        session.flush()
+    if is_tombstone(doc):
+        if listing.state == ListingState.WITHDRAWN:
+            return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
+        tombstone_listing(session, listing, reason=doc.get("reason", "deleted"))
+        return ApplyResult(rid, listing.version, Outcome.DELETED)
+    data = business_data(doc)
+    current = parse_json(listing.document) if listing.document else None
+    pending = open_revision(session, rid)
+    if current is not None and business_data(current) == data:
+        return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
+    if pending is not None and business_data(parse_json(pending.document)) == data:
+        return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
+    if pending is not None:
+        pending.state = RevisionState.SUPERSEDED
+        session.add(pending)
+        session.flush()
+    revision = Revision(
+        listing_id=rid,
+        number=_count_revisions(session, rid) + 1,
+        kind=RevisionKind.IMPORT,
+        state=RevisionState.PENDING if review else RevisionState.DRAFT,
+        document=canonical_json(data),
+        author_id=actor.id,
+        submitted_at=utcnow(),
+    )
+    session.add(revision)
+    session.flush()
+    if review:
+        return ApplyResult(rid, listing.version, Outcome.HELD)
+    publish_revision(session, listing, revision, RevisionState.PUBLISHED)
+    return ApplyResult(rid, listing.version, Outcome.CREATED if created else Outcome.UPDATED)
+
+
+def _count_revisions(session: Session, rid: str) -> int:
+    rows = session.execute(select(Revision.number).where(Revision.listing_id == rid)).scalars()
+    return max(rows, default=0)
+
+
+def iter_published(session: Session, *, include_deleted: bool = False) -> Iterator[str]:
+    """Canonical JSON of every published record (and tombstones if asked), in change order."""
+    states = [ListingState.PUBLISHED] + ([ListingState.WITHDRAWN] if include_deleted else [])
+    stmt = (
+        select(Listing.document)
+        .where(Listing.state.in_(states), Listing.document.is_not(None))
+        .order_by(Listing.change_seq)
+        .execution_options(yield_per=1000)
+    )
+    yield from session.execute(stmt).scalars()

@@ -1,0 +1,247 @@
+"""Publishing changes: the change log, the version rule, and applying remote records.
+
+Every published change (local approve, minor edit, withdrawal, import, or a
+record from a peer) goes through here, so the listing row and its change-log
+entry are always written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlmodel import Session
+
+from directory.models import ChangeCounter, ChangeLogEntry, Listing, ListingState
+from directory.models.base import isoformat_z, utcnow
+from directory.node import Node
+from directory.records import canonical_json, id_origin, is_tombstone, listing_columns
+from schemas import ValidationIssue, load_isic, validate_record
+from sync.outcomes import Outcome
+
+
+@dataclass
+class ApplyResult:
+    """What happened to one incoming record."""
+
+    id: str | None
+    version: int | None
+    outcome: Outcome
+    issues: list[ValidationIssue] = field(default_factory=list)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    """One entry of the change feed as stored: the latest document of a record."""
+
+    seq: int
+    id: str
+    origin: str
+    version: int
+    deleted: bool
+    document: str  # canonical JSON, served as is
+    share_public: bool
+    share_hub: bool
+    share_peers: str | None
+
+
+@cache
+def isic_sections() -> dict[str, str]:
+    """ISIC code -> section letter, for the extracted ``isic_sections`` column."""
+    return {code: row["section"] for code, row in load_isic().items()}
+
+
+def next_change_seq(session: Session, count: int = 1) -> int:
+    """Reserve ``count`` sequence numbers; returns the last. Holds the counter row lock."""
+    stmt = (
+        update(ChangeCounter)
+        .where(ChangeCounter.id == 1)
+        .values(value=ChangeCounter.value + count)
+        .returning(ChangeCounter.value)
+    )
+    return session.execute(stmt).scalar_one()
+
+
+def stamp_envelope(doc: dict[str, Any], listing: Listing, version: int, now: datetime) -> dict:
+    """Set the fields only the origin writes: id, origin, version, updated_at."""
+    return {
+        **doc,
+        "id": listing.id,
+        "origin": listing.origin,
+        "version": version,
+        "updated_at": isoformat_z(now),
+    }
+
+
+def publish_document(session: Session, listing: Listing, doc: dict[str, Any]) -> int:
+    """Make ``doc`` (envelope already set) the listing's published state; log it. Returns seq."""
+    seq = next_change_seq(session)
+    deleted = is_tombstone(doc)
+    listing.document = canonical_json(doc)
+    listing.version = doc["version"]
+    listing.change_seq = seq
+    listing.updated_at = utcnow()
+    listing.state = ListingState.WITHDRAWN if deleted else ListingState.PUBLISHED
+    for column, value in listing_columns(doc, isic_sections()).items():
+        setattr(listing, column, value)
+    session.add(listing)
+    session.add(
+        ChangeLogEntry(seq=seq, record_id=listing.id, version=doc["version"], deleted=deleted)
+    )
+    session.flush()
+    return seq
+
+
+def check_remote(doc: Any, node: Node, source_peer: str | None, relay: bool) -> ApplyResult | None:
+    """Validation and origin rules for one incoming record; None when it may be applied."""
+    rid = doc.get("id") if isinstance(doc, dict) else None
+    version = doc.get("version") if isinstance(doc, dict) else None
+    issues = validate_record(doc)
+    if issues:
+        return ApplyResult(rid, version, Outcome.REJECTED, issues)
+    origin = doc["origin"]
+    if id_origin(rid) != origin:
+        issue = ValidationIssue("/id", f"must start with its origin node id {origin!r}")
+        return ApplyResult(rid, version, Outcome.REJECTED, [issue])
+    if source_peer and not relay and origin not in (source_peer, node.id):
+        issue = ValidationIssue("/origin", f"peer {source_peer!r} may only send its own records")
+        return ApplyResult(rid, version, Outcome.REJECTED, [issue])
+    return None
+
+
+def apply_remote_changes(
+    session: Session,
+    docs: list[Any],
+    *,
+    node: Node,
+    source_peer: str | None,
+    relay: bool = False,
+) -> list[ApplyResult]:
+    """Apply a batch of records/tombstones from elsewhere by the version rule; one result each.
+
+    A record is applied only if its version is higher than the one held, so the
+    same batch applied twice changes nothing, and older versions arriving late
+    are ignored. Records whose origin is this node are never overwritten.
+    Written with Core statements in bulk: this is the hot path of a pull.
+    """
+    results: list[ApplyResult | None] = [check_remote(d, node, source_peer, relay) for d in docs]
+    candidates = _newest_per_id(docs, results)
+    held = _held_versions(session, list(candidates))
+    inserts, updates = [], []
+    for rid, index in candidates.items():
+        doc = docs[index]
+        result = _decide(doc, held.get(rid), node)
+        results[index] = result
+        if result.outcome.changed:
+            (updates if rid in held else inserts).append(doc)
+    for index, doc in enumerate(docs):  # a record repeated in one batch: keep the newest only
+        if results[index] is None:
+            results[index] = ApplyResult(doc["id"], doc["version"], Outcome.UNCHANGED)
+    _write(session, inserts, updates, source_peer)
+    return results  # type: ignore[return-value]
+
+
+def _newest_per_id(docs: list[Any], results: list) -> dict[str, int]:
+    newest: dict[str, int] = {}
+    for i, doc in enumerate(docs):
+        if results[i] is None:
+            j = newest.get(doc["id"])
+            if j is None or doc["version"] > docs[j]["version"]:
+                newest[doc["id"]] = i
+    return newest
+
+
+def _held_versions(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:
+    held: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(Listing.id, Listing.origin, Listing.version).where(Listing.id.in_(chunk))
+        )
+        held.update({rid: (origin, version) for rid, origin, version in rows})
+    return held
+
+
+def _decide(doc: dict, held: tuple[str, int] | None, node: Node) -> ApplyResult:
+    rid, version, origin = doc["id"], doc["version"], doc["origin"]
+    deleted = is_tombstone(doc)
+    if held is not None and held[0] != origin:
+        return ApplyResult(rid, version, Outcome.CONFLICT, message=f"held with origin {held[0]}")
+    if held is not None and version <= held[1]:
+        return ApplyResult(rid, version, Outcome.UNCHANGED)
+    if origin == node.id:
+        msg = "this node is the origin of the record; only it accepts edits"
+        return ApplyResult(rid, version, Outcome.CONFLICT, message=msg)
+    if deleted:
+        return ApplyResult(rid, version, Outcome.DELETED)
+    return ApplyResult(rid, version, Outcome.UPDATED if held else Outcome.CREATED)
+
+
+def _write(session: Session, inserts: list[dict], updates: list[dict], source_peer) -> None:
+    docs = inserts + updates
+    if not docs:
+        return
+    last = next_change_seq(session, len(docs))
+    now = utcnow()
+    sections = isic_sections()
+    rows, log = [], []
+    for offset, doc in enumerate(docs):
+        seq = last - len(docs) + 1 + offset
+        deleted = is_tombstone(doc)
+        rows.append(
+            {
+                "b_id": doc["id"],
+                "origin": doc["origin"],
+                "state": ListingState.WITHDRAWN if deleted else ListingState.PUBLISHED,
+                "version": doc["version"],
+                "change_seq": seq,
+                "document": canonical_json(doc),
+                "updated_at": now,
+                "source_peer": source_peer,
+                **listing_columns(doc, sections),
+            }
+        )
+        log.append({"seq": seq, "record_id": doc["id"], "version": doc["version"]})
+        log[-1].update(deleted=deleted, created_at=now)
+    table = Listing.__table__
+    if inserts:
+        new_rows = [{**r, "id": r.pop("b_id"), "created_at": now} for r in rows[: len(inserts)]]
+        session.execute(insert(table), new_rows)
+    if updates:
+        stmt = update(table).where(table.c.id == bindparam("b_id"))
+        session.execute(stmt, rows[len(inserts) :])
+    session.execute(insert(ChangeLogEntry.__table__), log)
+    session.flush()
+
+
+def read_changes(session: Session, after_seq: int, limit: int) -> list[ChangeRow]:
+    """Changes after a sequence number, in order, latest version per record (tombstones too)."""
+    stmt = (
+        select(
+            Listing.change_seq,
+            Listing.id,
+            Listing.origin,
+            Listing.version,
+            Listing.state,
+            Listing.document,
+            Listing.share_public,
+            Listing.share_hub,
+            Listing.share_peers,
+        )
+        .where(Listing.change_seq > after_seq)
+        .order_by(Listing.change_seq)
+        .limit(limit)
+    )
+    return [
+        ChangeRow(seq, rid, origin, ver, state == ListingState.WITHDRAWN, doc, pub, hub, peers)
+        for seq, rid, origin, ver, state, doc, pub, hub, peers in session.execute(stmt)
+    ]
+
+
+def last_change_seq(session: Session) -> int:
+    """The highest sequence number handed out so far."""
+    return session.execute(select(ChangeCounter.value).where(ChangeCounter.id == 1)).scalar_one()

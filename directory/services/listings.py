@@ -1,0 +1,203 @@
+"""An SME owner's listing: drafts, submission, minor edits that publish at once, withdrawal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from directory import permissions
+from directory.models import (
+    Listing,
+    ListingState,
+    Revision,
+    RevisionKind,
+    RevisionState,
+    User,
+)
+from directory.models.base import utcnow
+from directory.node import Node
+from directory.records import (
+    DEFAULT_SHARING,
+    business_data,
+    canonical_json,
+    changed_fields,
+    new_record_id,
+    parse_json,
+)
+from directory.services.changes import publish_document, stamp_envelope
+from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
+from schemas import validate
+
+OPEN_STATES = (RevisionState.DRAFT, RevisionState.PENDING, RevisionState.CHANGES_REQUESTED)
+
+
+def get_listing(session: Session, listing_id: str) -> Listing:
+    """The listing, or NotFound."""
+    listing = session.get(Listing, listing_id)
+    if listing is None:
+        raise NotFound(f"no listing {listing_id}")
+    return listing
+
+
+def open_revision(session: Session, listing_id: str) -> Revision | None:
+    """The listing's draft, pending or changes-requested revision, if any."""
+    stmt = select(Revision).where(
+        Revision.listing_id == listing_id, Revision.state.in_(OPEN_STATES)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def published_document(listing: Listing) -> dict[str, Any] | None:
+    """The listing's published document (or tombstone) as a dict, if any."""
+    return parse_json(listing.document) if listing.document else None
+
+
+def check_draft(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate an owner's data (no envelope fields) against the draft schema; return it clean."""
+    doc = {"sharing": DEFAULT_SHARING, **business_data(data)}
+    issues = validate(doc, "draft")
+    if issues:
+        raise InvalidRecord(issues)
+    return doc
+
+
+def _next_number(session: Session, listing_id: str) -> int:
+    stmt = select(func.coalesce(func.max(Revision.number), 0)).where(
+        Revision.listing_id == listing_id
+    )
+    return session.execute(stmt).scalar_one() + 1
+
+
+def create_draft(session: Session, actor: User, data: dict[str, Any], *, node: Node) -> Listing:
+    """A new listing owned by ``actor`` with its first revision as a draft."""
+    if not permissions.can_create_listing(actor):
+        raise PermissionDenied("only SME owners create listings")
+    doc = check_draft(data)
+    listing = Listing(id=new_record_id(node.id), origin=node.id, owner_id=actor.id)
+    session.add(listing)
+    session.flush()
+    session.add(
+        Revision(
+            listing_id=listing.id,
+            number=1,
+            kind=RevisionKind.NEW,
+            state=RevisionState.DRAFT,
+            document=canonical_json(doc),
+            author_id=actor.id,
+        )
+    )
+    session.flush()
+    return listing
+
+
+def update_draft(
+    session: Session, actor: User, listing_id: str, data: dict[str, Any], *, node: Node
+) -> Revision:
+    """Save the owner's edit into the open revision (creating one for a published listing).
+
+    Editing a revision that waits for review takes it back out of the queue.
+    """
+    listing = get_listing(session, listing_id)
+    if not permissions.can_edit_listing(actor, listing, node.id):
+        raise PermissionDenied("you may not edit this listing")
+    doc = check_draft(data)
+    revision = open_revision(session, listing_id)
+    if revision is None:
+        revision = Revision(
+            listing_id=listing_id,
+            number=_next_number(session, listing_id),
+            kind=RevisionKind.EDIT if listing.version else RevisionKind.NEW,
+            state=RevisionState.DRAFT,
+            document="",
+            author_id=actor.id,
+        )
+    elif revision.state == RevisionState.PENDING:
+        revision.state = RevisionState.DRAFT
+        revision.submitted_at = None
+    revision.document = canonical_json(doc)
+    revision.author_id = actor.id
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def submit_for_review(session: Session, actor: User, listing_id: str, *, node: Node) -> Revision:
+    """Send the open revision to review, or publish it at once if no verified field changed.
+
+    An edit to a published listing that touches only fields outside
+    ``node.verified_fields`` (descriptions, contact, products, ...) publishes
+    immediately with a new version; anything else waits for a focal point.
+    """
+    listing = get_listing(session, listing_id)
+    if not permissions.can_edit_listing(actor, listing, node.id):
+        raise PermissionDenied("you may not submit this listing")
+    revision = open_revision(session, listing_id)
+    if revision is None or revision.state == RevisionState.PENDING:
+        raise InvalidTransition("there is no draft to submit")
+    doc = parse_json(revision.document)
+    changed = changed_fields(published_document(listing), doc)
+    revision.changed_fields = f" {' '.join(changed)} " if changed else None
+    revision.submitted_at = utcnow()
+    if listing.state == ListingState.PUBLISHED and not changed:
+        raise InvalidTransition("nothing changed since the published version")
+    if listing.state == ListingState.PUBLISHED and not set(changed) & set(node.verified_fields):
+        revision.reviewer_id = None
+        publish_revision(session, listing, revision, RevisionState.PUBLISHED)
+    else:
+        revision.state = RevisionState.PENDING
+        session.add(revision)
+        session.flush()
+    return revision
+
+
+def publish_revision(
+    session: Session, listing: Listing, revision: Revision, state: RevisionState
+) -> None:
+    """Publish a local revision as the listing's next version."""
+    doc = stamp_envelope(parse_json(revision.document), listing, listing.version + 1, utcnow())
+    publish_document(session, listing, doc)
+    revision.state = state
+    revision.published_version = doc["version"]
+    revision.decided_at = utcnow()
+    session.add(revision)
+    session.flush()
+
+
+def withdraw_listing(
+    session: Session, actor: User, listing_id: str, *, node: Node, reason: str = "withdrawn"
+) -> Listing:
+    """Withdraw a listing: a tombstone is published and any open revision is closed."""
+    listing = get_listing(session, listing_id)
+    if not permissions.can_withdraw_listing(actor, listing, node.id):
+        raise PermissionDenied("you may not withdraw this listing")
+    return tombstone_listing(session, listing, reason=reason)
+
+
+def tombstone_listing(
+    session: Session, listing: Listing, *, reason: str, merged_into: str | None = None
+) -> Listing:
+    """Close open revisions and, if the listing was ever published, publish its tombstone."""
+    revision = open_revision(session, listing.id)
+    if revision is not None:
+        revision.state = RevisionState.SUPERSEDED
+        session.add(revision)
+    if listing.version == 0:
+        listing.state = ListingState.WITHDRAWN
+        session.add(listing)
+        session.flush()
+        return listing
+    doc = stamp_envelope(
+        {"deleted": True, "reason": reason}, listing, listing.version + 1, utcnow()
+    )
+    if merged_into:
+        doc["merged_into"] = merged_into
+    publish_document(session, listing, doc)
+    return listing
+
+
+def listings_of(session: Session, owner: User) -> list[Listing]:
+    """The listings an owner holds, newest first."""
+    stmt = select(Listing).where(Listing.owner_id == owner.id).order_by(Listing.created_at.desc())
+    return list(session.execute(stmt).scalars())

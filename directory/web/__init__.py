@@ -1,0 +1,1 @@
+"""Web pages and the JSON API: thin views over the services."""

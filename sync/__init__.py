@@ -1,0 +1,1 @@
+"""The sync engine: peer clients, pull and push, checkpoints, scheduler. Never imports Flask."""

@@ -1,0 +1,215 @@
+"""Shared fixtures: a real, freshly migrated database per test, on SQLite and on PostgreSQL.
+
+Each backend is migrated once per test session into a template (a SQLite file,
+a PostgreSQL template database); every test then gets its own copy, so tests
+are isolated and may start other processes (servers, schedulers) on the same
+database. PostgreSQL is the one on 127.0.0.1:5432 (database ``test``); set
+SMEDIR_TEST_PG_URL to use another. Without a server the PostgreSQL half is
+skipped, unless SMEDIR_REQUIRE_POSTGRES=1 (as in .ci/run), where it fails.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from directory.db import make_engine, new_session
+from directory.migrate import upgrade_database
+from directory.models import Role, User
+from directory.node import Node
+
+PG_ADMIN_URL = os.environ.get(
+    "SMEDIR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+EXAMPLES = Path(__file__).resolve().parent.parent / "schemas" / "examples"
+_counter = itertools.count()
+
+
+def _pg_admin_engine():
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+
+
+def _pg_available() -> str | None:
+    try:
+        with _pg_admin_engine().connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:  # any connection failure means "not available"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+
+
+class PgDatabases:
+    """Creates per-test PostgreSQL databases from one migrated template."""
+
+    def __init__(self):
+        self.admin = _pg_admin_engine()
+        self.prefix = f"smedir_t{os.getpid()}"
+        self.template = f"{self.prefix}_tmpl"
+        self.created: list[str] = []
+        self._drop(self.template)
+        self._exec(f'CREATE DATABASE "{self.template}"')
+        engine = make_engine(self.url(self.template))
+        upgrade_database(engine)
+        engine.dispose()
+
+    def url(self, name: str) -> str:
+        return make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def _exec(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
+
+    def _drop(self, name: str) -> None:
+        self._exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def new(self) -> str:
+        name = f"{self.prefix}_{next(_counter)}"
+        self._drop(name)
+        self._exec(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        self.created.append(name)
+        return self.url(name)
+
+    def drop(self, url: str) -> None:
+        name = make_url(url).database
+        self._drop(name)
+        self.created.remove(name)
+
+    def close(self) -> None:
+        for name in [*self.created, self.template]:
+            self._drop(name)
+        self.admin.dispose()
+
+
+class SqliteDatabases:
+    """Creates per-test SQLite files by copying one migrated template file."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.template = base / "template.sqlite3"
+        engine = make_engine(f"sqlite:///{self.template}")
+        upgrade_database(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+
+    def new(self) -> str:
+        target = self.base / f"db{next(_counter)}.sqlite3"
+        shutil.copyfile(self.template, target)
+        return f"sqlite:///{target}"
+
+    def drop(self, url: str) -> None:
+        path = Path(make_url(url).database)
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory):
+    return SqliteDatabases(tmp_path_factory.mktemp("sqlite"))
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    reason = _pg_available()
+    if reason:
+        if os.environ.get("SMEDIR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    databases = PgDatabases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request):
+    """The URL of a fresh, migrated database of each backend."""
+    factory = request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_databases")
+    url = factory.new()
+    yield url
+    factory.drop(url)
+
+
+@pytest.fixture
+def db_factory(request, db_url):
+    """Makes more fresh databases of the same backend as ``db_url`` (for multi-node tests)."""
+    name = "pg_databases" if db_url.startswith("postgresql") else "sqlite_databases"
+    factory = request.getfixturevalue(name)
+    made: list[str] = []
+
+    def make() -> str:
+        made.append(factory.new())
+        return made[-1]
+
+    yield make
+    for url in made:
+        factory.drop(url)
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    """A write session; the test commits when it wants the data visible to others."""
+    session = new_session(engine, write=True)
+    yield session
+    session.rollback()
+    session.close()
+
+
+@pytest.fixture
+def node():
+    return Node(id="kh", country="KH")
+
+
+@pytest.fixture
+def make_user(session):
+    """Factory: a committed user with a role."""
+
+    def make(role: str = Role.OWNER, email: str | None = None, country: str | None = None) -> User:
+        n = next(_counter)
+        user = User(email=email or f"user{n}@example.com", role=role, country=country)
+        session.add(user)
+        session.commit()
+        return user
+
+    return make
+
+
+def load_example(name: str) -> dict:
+    """The document of a file in schemas/examples/valid (name without .json)."""
+    data = json.loads((EXAMPLES / "valid" / f"{name}.json").read_text(encoding="utf-8"))
+    return data["document"]
+
+
+def valid_examples(kind: str = "record") -> list[dict]:
+    """Documents of every valid example of a kind."""
+    docs = []
+    for path in sorted((EXAMPLES / "valid").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["kind"] == kind:
+            docs.append(data["document"])
+    return docs
+
+
+@pytest.fixture
+def record_doc():
+    """A full valid record document (envelope included)."""
+    return valid_examples("record")[0]
+
+
+@pytest.fixture
+def draft_data(record_doc):
+    """An owner's data for a new listing: the record without the origin-set fields."""
+    return {k: v for k, v in record_doc.items() if k not in ("id", "origin", "version", "updated_at")}
