@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -42,8 +42,17 @@ def create_app(
     )
     app.extensions["smedir.node"] = Node.from_config(cfg)
     app.teardown_appcontext(_close_session)
+    _init_extensions(app)
     _register_blueprints(app)
     return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from directory.extensions import babel, csrf, login_manager, select_locale
+
+    babel.init_app(app, locale_selector=select_locale, default_domain="messages")
+    csrf.init_app(app)
+    login_manager.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -67,7 +76,7 @@ def db_session() -> Session:
     if "db_session" not in g:
         from flask import current_app
 
-        write = not request or request.method not in SAFE_METHODS
+        write = not has_request_context() or request.method not in SAFE_METHODS
         g.db_session = new_session(get_engine(current_app), write=write)
     return g.db_session
 

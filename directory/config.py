@@ -73,6 +73,7 @@ PEER_DEFAULTS: dict[str, Any] = {
     "trust": "review",
     "token_env": "",
     "relay": False,
+    "hub": False,
     "mapping": {},
 }
 

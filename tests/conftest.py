@@ -130,7 +130,9 @@ def pg_databases():
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request):
     """The URL of a fresh, migrated database of each backend."""
-    factory = request.getfixturevalue(f"{'pg' if request.param == 'postgresql' else 'sqlite'}_databases")
+    factory = request.getfixturevalue(
+        f"{'pg' if request.param == 'postgresql' else 'sqlite'}_databases"
+    )
     url = factory.new()
     yield url
     factory.drop(url)
@@ -212,4 +214,70 @@ def record_doc():
 @pytest.fixture
 def draft_data(record_doc):
     """An owner's data for a new listing: the record without the origin-set fields."""
-    return {k: v for k, v in record_doc.items() if k not in ("id", "origin", "version", "updated_at")}
+    return {
+        k: v for k, v in record_doc.items() if k not in ("id", "origin", "version", "updated_at")
+    }
+
+
+class LiveServer:
+    """A real HTTP server on 127.0.0.1 running one app, in a thread."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        import threading
+
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """Factory: a Flask app on a given database URL with config overrides (node id, peers...)."""
+    from directory import create_app
+
+    def make(db_url: str, **sections) -> object:
+        overrides = {
+            "node": {"instance_path": str(tmp_path / f"instance{next(_counter)}")},
+            "database": {"url": db_url},
+            "security": {"secret_key": "test-secret"},
+        }
+        for section, values in sections.items():
+            if isinstance(values, dict):
+                overrides.setdefault(section, {}).update(values)
+            else:
+                overrides[section] = values
+        app = create_app(overrides=overrides)
+        app.config["TESTING"] = True
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(app_factory, db_url):
+    """The app on this test's database (node "kh")."""
+    app = app_factory(db_url)
+    yield app
+    app.extensions["smedir.engine"].dispose()
+
+
+@pytest.fixture
+def live_server():
+    """Factory: serve an app on 127.0.0.1 on a free port; stopped after the test."""
+    servers: list[LiveServer] = []
+
+    def start(app) -> LiveServer:
+        servers.append(LiveServer(app))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
