@@ -1,5 +1,6 @@
 """Table models. Importing this package registers every table on SQLModel.metadata."""
 
+from directory.models.accounts import AuditEntry, LoginFailure, PasswordReset, PersonalToken
 from directory.models.listings import (
     ChangeCounter,
     ChangeLogEntry,
@@ -14,6 +15,10 @@ from directory.models.listings import (
 from directory.models.users import Role, User
 
 __all__ = [
+    "AuditEntry",
+    "LoginFailure",
+    "PasswordReset",
+    "PersonalToken",
     "ChangeCounter",
     "ChangeLogEntry",
     "Decision",

@@ -49,3 +49,23 @@ class User(SQLModel, table=True):
     def is_focal_point(self) -> bool:
         """True for focal points (reviewers)."""
         return self.role == Role.FOCAL_POINT
+
+    # Flask-Login's user protocol (the session stores get_id(); see directory/web/auth.py)
+    @property
+    def is_authenticated(self) -> bool:
+        """A loaded user is a signed-in user."""
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        """Deactivated users cannot sign in."""
+        return bool(self.active)
+
+    @property
+    def is_anonymous(self) -> bool:
+        """Never anonymous (Flask-Login's AnonymousUserMixin covers visitors)."""
+        return False
+
+    def get_id(self) -> str:
+        """``"<id>:<auth_version>"``: bumping auth_version voids every earlier session."""
+        return f"{self.id}:{self.auth_version}"
