@@ -59,6 +59,11 @@ def _register_blueprints(app: Flask) -> None:
     from directory.web.health import bp as health_bp
 
     app.register_blueprint(health_bp)
+    from directory.web.admin_users import bp as admin_users_bp
+    from directory.web.auth import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_users_bp)
 
 
 def get_engine(app: Flask) -> Engine:

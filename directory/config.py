@@ -35,6 +35,8 @@ DEFAULTS: dict[str, Any] = {
         "production": False,
         "password_min_length": 10,
         "login_max_failures": 5,
+        "login_max_failures_per_address": 20,
+        "password_reset_minutes": 60,
         "login_window_seconds": 900,
         "session_hours": 12,
     },

@@ -90,3 +90,14 @@ def can_run_sync(actor: User | None) -> bool:
 def can_read_quarantine(actor: User | None) -> bool:
     """Focal points and admins see records a sync rejected, and why."""
     return _active(actor) and actor.role in (Role.FOCAL_POINT, Role.ADMIN)
+
+
+def can_manage_user(actor: User | None, user: User) -> bool:
+    """Admins change another user's role, scope or active flag (never their own: no lock-out)."""
+    return can_manage_users(actor) and user.id != actor.id
+
+
+def can_read_audit(actor: User | None) -> bool:
+    """Admins read the audit log."""
+    return can_manage_users(actor)
+

@@ -1,0 +1,278 @@
+"""Accounts: sign up, sign in (rate-limited in the database), password change and reset.
+
+Like every service, these take the session, flush and let the caller commit.
+Settings come in as an ``AccountPolicy`` built from the ``[security]`` config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask_babel import lazy_gettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlmodel import Session, delete, func, or_, select
+
+from directory.models import LoginFailure, PasswordReset, Role, User
+from directory.models.base import utcnow
+from directory.services.errors import ServiceError
+from directory.services.passwords import (
+    burn_time,
+    hash_password,
+    needs_rehash,
+    password_problems,
+    verify_password,
+)
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+RESET_SALT = "smedir.password-reset"
+
+
+@dataclass(frozen=True)
+class AccountPolicy:
+    """The ``[security]`` settings the account services apply."""
+
+    password_min_length: int = 10
+    login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
+    login_window_seconds: int = 900
+    password_reset_minutes: int = 60
+
+    @classmethod
+    def from_config(cls, security: dict[str, Any]) -> AccountPolicy:
+        """Pick the known keys out of the ``[security]`` config table."""
+        return cls(**{k: security[k] for k in cls.__dataclass_fields__ if k in security})
+
+
+class AccountError(ServiceError):
+    """Bad input for an account form; ``field`` names the form field."""
+
+    def __init__(self, field: str, message: Any):
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+class InvalidCredentials(AccountError):
+    """Wrong email or password (never says which)."""
+
+    def __init__(self):
+        super().__init__("password", lazy_gettext("Email or password is wrong."))
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed sign-ins for this account or address; try again later."""
+
+    def __init__(self, retry_after: int):
+        self.retry_after = retry_after
+        super().__init__(
+            lazy_gettext(
+                "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
+                minutes=max(1, -(-retry_after // 60)),
+            )
+        )
+
+
+def normalize_email(email: str) -> str:
+    """Trimmed and lowercased, as stored and compared."""
+    return (email or "").strip().lower()
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The user with this email (any case), or None."""
+    return session.exec(select(User).where(User.email == normalize_email(email))).first()
+
+
+def check_new_password(password: str, policy: AccountPolicy, email: str = "") -> None:
+    """Raise AccountError naming ``password`` when it is too short, too long or too common."""
+    problems = password_problems(password, policy.password_min_length, email)
+    if problems:
+        raise AccountError("password", " ".join(str(p) for p in problems))
+
+
+def create_user(
+    session: Session,
+    email: str,
+    password: str | None,
+    policy: AccountPolicy,
+    *,
+    role: str = Role.OWNER,
+    country: str | None = None,
+    display_name: str = "",
+    locale: str = "km",
+) -> User:
+    """A new account; the email must be unused and the password acceptable."""
+    email = normalize_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise AccountError("email", lazy_gettext("Enter a valid email address."))
+    if role not in tuple(Role):
+        raise AccountError("role", lazy_gettext("Unknown role."))
+    if find_user(session, email) is not None:
+        raise AccountError("email", lazy_gettext("An account with this email already exists."))
+    if password is not None:
+        check_new_password(password, policy, email)
+    user = User(
+        email=email,
+        display_name=display_name.strip()[:120],
+        password_hash=hash_password(password) if password is not None else None,
+        role=role,
+        country=(country or None) and country.upper(),
+        locale=locale if locale in ("km", "en") else "km",
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def signup(
+    session: Session, email: str, password: str, policy: AccountPolicy, **profile: Any
+) -> User:
+    """Self-service sign-up: always an SME owner."""
+    return create_user(session, email, password, policy, role=Role.OWNER, **profile)
+
+
+def authenticate(
+    session: Session, email: str, password: str, address: str, policy: AccountPolicy
+) -> User:
+    """The user for these credentials, or InvalidCredentials / TooManyAttempts.
+
+    Failures are rows in ``login_failures``; the limit applies per account and
+    per client address within the window, so it holds across worker processes.
+    """
+    email = normalize_email(email)
+    address = (address or "unknown")[:64]
+    _check_rate_limit(session, email, address, policy)
+    user = find_user(session, email)
+    if user is None:
+        burn_time(password)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        session.add(LoginFailure(email=email[:254], address=address, created_at=utcnow()))
+        session.flush()
+        raise InvalidCredentials()
+    session.exec(delete(LoginFailure).where(LoginFailure.email == email))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _check_rate_limit(session: Session, email: str, address: str, policy: AccountPolicy) -> None:
+    since = utcnow() - timedelta(seconds=policy.login_window_seconds)
+    rows = session.exec(
+        select(
+            func.count().filter(LoginFailure.email == email),
+            func.count().filter(LoginFailure.address == address),
+            func.min(LoginFailure.created_at),
+        ).where(
+            LoginFailure.created_at >= since,
+            or_(LoginFailure.email == email, LoginFailure.address == address),
+        )
+    ).one()
+    by_account, by_address, oldest = rows
+    if by_account >= policy.login_max_failures or by_address >= (
+        policy.login_max_failures_per_address
+    ):
+        retry = policy.login_window_seconds
+        if oldest is not None:
+            retry = int((oldest - since).total_seconds()) + 1
+        raise TooManyAttempts(max(retry, 1))
+
+
+def sign_out_everywhere(session: Session, user: User) -> None:
+    """Bump auth_version: every session cookie issued before stops working."""
+    user.auth_version += 1
+    session.add(user)
+    session.flush()
+
+
+def change_password(
+    session: Session, user: User, current: str, new: str, policy: AccountPolicy
+) -> None:
+    """Replace the password after checking the current one; ends other sessions."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password", lazy_gettext("The current password is wrong."))
+    check_new_password(new, policy, user.email)
+    set_password(session, user, new)
+
+
+def set_password(session: Session, user: User, new: str) -> None:
+    """Store a new hash and void every session and reset link issued before."""
+    user.password_hash = hash_password(new)
+    sign_out_everywhere(session, user)
+    now = utcnow()
+    for reset in session.exec(
+        select(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at == None)  # noqa: E711
+    ):
+        reset.used_at = now
+        session.add(reset)
+    session.flush()
+
+
+def request_password_reset(
+    session: Session, email: str, secret_key: str, policy: AccountPolicy
+) -> tuple[User, str] | None:
+    """A (user, token) for an active account with this email, else None (caller answers alike)."""
+    user = find_user(session, email)
+    if user is None or not user.active:
+        return None
+    nonce = secrets.token_urlsafe(24)
+    now = utcnow()
+    session.add(
+        PasswordReset(
+            user_id=user.id,
+            nonce_hash=_sha256(nonce),
+            created_at=now,
+            expires_at=now + timedelta(minutes=policy.password_reset_minutes),
+        )
+    )
+    session.flush()
+    token = _reset_serializer(secret_key).dumps({"u": user.id, "n": nonce})
+    return user, token
+
+
+def check_reset_token(
+    session: Session, token: str, secret_key: str, policy: AccountPolicy
+) -> tuple[User, PasswordReset]:
+    """The user and reset row a token stands for, or AccountError if forged, used or expired."""
+    invalid = AccountError("token", lazy_gettext("This reset link is invalid or has expired."))
+    try:
+        data = _reset_serializer(secret_key).loads(
+            token, max_age=policy.password_reset_minutes * 60
+        )
+        user_id, nonce = int(data["u"]), str(data["n"])
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise invalid from None
+    reset = session.exec(
+        select(PasswordReset).where(PasswordReset.nonce_hash == _sha256(nonce))
+    ).first()
+    if reset is None or reset.user_id != user_id or reset.used_at is not None:
+        raise invalid
+    if reset.expires_at <= utcnow():
+        raise invalid
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise invalid
+    return user, reset
+
+
+def reset_password(
+    session: Session, token: str, new: str, secret_key: str, policy: AccountPolicy
+) -> User:
+    """Set a new password through a reset link; the link (and every other) is then used up."""
+    user, _reset = check_reset_token(session, token, secret_key, policy)
+    check_new_password(new, policy, user.email)
+    set_password(session, user, new)
+    session.exec(delete(LoginFailure).where(LoginFailure.email == user.email))
+    return user
+
+
+def _reset_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=RESET_SALT)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,129 @@
+"""Admin pages: users and roles (/admin/users) and the audit log (/admin/audit)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from directory.app import db_session, get_node
+from directory.models import Role
+from directory.services import users as user_service
+from directory.services.accounts import AccountError
+from directory.services.audit import AuditFilters, audit_actions, list_audit
+from directory.services.errors import NotFound, PermissionDenied
+from directory.web.access import current_actor, require_role
+from schemas import load_countries
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin")
+PER_PAGE = 50
+
+
+@bp.get("/users")
+@require_role(Role.ADMIN)
+def users():
+    """All users, searchable by email or name and filterable by role."""
+    query, role = request.args.get("q", ""), request.args.get("role", "")
+    page = request.args.get("page", 1, type=int)
+    rows, total = user_service.list_users(db_session(), query, role, page, PER_PAGE)
+    return render_template(
+        "admin/users.html",
+        users=rows,
+        total=total,
+        q=query,
+        role=role,
+        page=page,
+        per_page=PER_PAGE,
+        roles=list(Role),
+    )
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require_role(Role.ADMIN)
+def user_detail(user_id: int):
+    """One user: change role and country scope, deactivate or reactivate, with a reason."""
+    session, errors = db_session(), {}
+    try:
+        user = user_service.get_user(session, user_id)
+    except NotFound:
+        abort(404)
+    if request.method == "POST":
+        form = request.form
+        try:
+            if form.get("action") == "role":
+                user_service.change_role(
+                    session,
+                    current_actor(),
+                    user,
+                    form.get("role", ""),
+                    form.get("country", ""),
+                    form.get("reason", ""),
+                    node=get_node(current_app),
+                )
+            elif form.get("action") in ("deactivate", "activate"):
+                user_service.set_active(
+                    session,
+                    current_actor(),
+                    user,
+                    form["action"] == "activate",
+                    form.get("reason", ""),
+                )
+            else:
+                errors["action"] = _("Unknown action.")
+        except PermissionDenied:
+            abort(403)
+        except AccountError as exc:
+            errors[exc.field] = str(exc.message)
+        if not errors:
+            session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("admin_users.user_detail", user_id=user.id))
+        session.rollback()
+    status = 400 if errors else 200
+    countries = sorted(load_countries().items())
+    return render_template(
+        "admin/user_detail.html",
+        user=user,
+        errors=errors,
+        roles=list(Role),
+        countries=countries,
+        form=request.form,
+    ), status
+
+
+@bp.get("/audit")
+@require_role(Role.ADMIN)
+def audit():
+    """The audit log, newest first, filtered by actor, action and date range."""
+    args, errors = request.args, {}
+    since, until = _date_arg("since", errors), _date_arg("until", errors)
+    filters = AuditFilters(
+        actor=args.get("actor", "").strip(),
+        action=args.get("action", "").strip(),
+        since=since,
+        until=until,
+    )
+    page = args.get("page", 1, type=int)
+    rows, total = list_audit(db_session(), filters, page, PER_PAGE)
+    return render_template(
+        "admin/users_audit.html",
+        entries=rows,
+        total=total,
+        filters=filters,
+        page=page,
+        per_page=PER_PAGE,
+        actions=audit_actions(db_session()),
+        errors=errors,
+    ), 400 if errors else 200
+
+
+def _date_arg(name: str, errors: dict) -> date | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("Use a date like 2026-01-31.")
+        return None

@@ -1,0 +1,300 @@
+"""Sign up, sign in and out, change and reset a password; Flask-Login wiring.
+
+Registering this blueprint also sets up Flask-Login for the app: the session
+stores ``User.get_id()`` = ``"<id>:<auth_version>"``, and the loader refuses a
+cookie whose version is older than the user's, so logout and password change
+void every captured cookie. Pages under /api/ answer 401 JSON instead of a
+redirect to the login page.
+
+CSRF: CSRFProtect guards every POST/PUT/PATCH/DELETE app-wide. A blueprint
+whose routes authenticate with a bearer token (peer or personal token) and
+never with the session cookie calls ``csrf.exempt(bp)`` itself; it must then
+refuse requests without a valid token (401/403). ``tests/directory/
+test_csrf_routes.py`` walks the URL map to hold every route to this.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
+
+from directory.app import db_session
+from directory.extensions import login_manager
+from directory.mail import MailError, send_mail
+from directory.models import User
+from directory.services import accounts
+from directory.web.access import current_actor
+
+bp = Blueprint("auth", __name__)
+
+API_PREFIX = "/api/"
+# endpoints the navigation links to when the blueprint providing them is registered
+NAV_ENDPOINTS = {
+    "search": ("public.search", "public.index"),
+    "my_listings": ("listings.mine", "listings.index"),
+    "review_queue": ("review.queue", "review.index"),
+    "admin": ("admin_users.users",),
+}
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    hours = app.config["SMEDIR"]["security"]["session_hours"]
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
+    app.register_error_handler(401, _on_401)
+    app.context_processor(_nav_context)
+
+
+def load_user(user_id: str) -> User | None:
+    """The user for a session's stored id, if that id is still current."""
+    uid, _sep, version = (user_id or "").partition(":")
+    if not uid.isdigit() or not version.isdigit():
+        return None
+    user = db_session().get(User, int(uid))
+    if user is None or not user.active or user.auth_version != int(version):
+        return None
+    return user
+
+
+def _unauthorized():
+    return _on_401(None)
+
+
+def _on_401(_error: HTTPException | None):
+    if request.path.startswith(API_PREFIX):
+        return jsonify({"error": "unauthorized", "message": "authentication required"}), 401
+    if request.method != "GET":
+        return render_template("auth/message.html", message=_("Please sign in.")), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``default`` (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return default
+    return target
+
+
+def policy() -> accounts.AccountPolicy:
+    """The account settings of this app."""
+    return accounts.AccountPolicy.from_config(current_app.config["SMEDIR"]["security"])
+
+
+def client_address() -> str:
+    """The client's address (configure the proxy to set it, e.g. with ProxyFix)."""
+    return request.remote_addr or "unknown"
+
+
+def start_session(user: User) -> None:
+    """Sign in with a fresh session: nothing from before login survives (no fixation)."""
+    session.clear()
+    session["sid"] = secrets.token_urlsafe(16)
+    login_user(user)
+    session.permanent = True
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    """Create an SME owner account and sign in."""
+    form, errors = request.form, {}
+    if request.method == "POST":
+        if form.get("password", "") != form.get("password_confirm", ""):
+            errors["password_confirm"] = _("The two passwords differ.")
+        else:
+            try:
+                user = accounts.signup(
+                    db_session(),
+                    form.get("email", ""),
+                    form.get("password", ""),
+                    policy(),
+                    display_name=form.get("display_name", ""),
+                    locale=str(_current_locale()),
+                )
+            except accounts.AccountError as exc:
+                errors[exc.field] = str(exc.message)
+            else:
+                db_session().commit()
+                start_session(user)
+                flash(_("Welcome! Your account is ready."), "success")
+                return redirect(safe_next(request.args.get("next")))
+    status = 400 if errors else 200
+    return render_template("auth/signup.html", form=form, errors=errors), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign in with email and password; failures are counted per account and address."""
+    form, errors, status = request.form, {}, 200
+    next_url = safe_next(request.values.get("next"), "")
+    if request.method == "POST":
+        dbs = db_session()
+        try:
+            user = accounts.authenticate(
+                dbs, form.get("email", ""), form.get("password", ""), client_address(), policy()
+            )
+        except accounts.TooManyAttempts as exc:
+            errors["form"], status = str(exc), 429
+            response = current_app.make_response(
+                (render_template("auth/login.html", form=form, errors=errors, next=next_url), 429)
+            )
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
+        except accounts.InvalidCredentials as exc:
+            dbs.commit()  # keep the failure: it counts towards the limit
+            errors["form"], status = str(exc.message), 401
+        else:
+            dbs.commit()
+            start_session(user)
+            return redirect(next_url or "/")
+    return render_template("auth/login.html", form=form, errors=errors, next=next_url), status
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out here and everywhere: every earlier cookie of this user stops working."""
+    user = current_actor()
+    if user is not None:
+        accounts.sign_out_everywhere(db_session(), user)
+        db_session().commit()
+    logout_user()
+    session.clear()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; other sessions of this user end, this one continues."""
+    form, errors = request.form, {}
+    user = current_actor()
+    if request.method == "POST":
+        if form.get("password", "") != form.get("password_confirm", ""):
+            errors["password_confirm"] = _("The two passwords differ.")
+        else:
+            try:
+                accounts.change_password(
+                    db_session(),
+                    user,
+                    form.get("current_password", ""),
+                    form.get("password", ""),
+                    policy(),
+                )
+            except accounts.AccountError as exc:
+                errors[exc.field] = str(exc.message)
+            else:
+                db_session().commit()
+                start_session(user)
+                flash(_("Your password is changed."), "success")
+                return redirect(url_for("auth.change_password"))
+    status = 400 if errors else 200
+    return render_template("auth/password_change.html", errors=errors), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Mail a reset link; the answer is the same whether the email has an account or not."""
+    if request.method == "POST":
+        cfg = current_app.config["SMEDIR"]
+        found = accounts.request_password_reset(
+            db_session(), request.form.get("email", ""), current_app.secret_key, policy()
+        )
+        if found is not None:
+            db_session().commit()
+            _send_reset_mail(cfg, *found)
+        flash(
+            _("If an account exists for that address, we have sent it a reset link."),
+            "info",
+        )
+        return redirect(url_for("auth.forgot_password"))
+    return render_template("auth/forgot.html")
+
+
+def _send_reset_mail(cfg: dict, user: User, token: str) -> None:
+    link = cfg["node"]["base_url"].rstrip("/") + url_for("auth.reset_password", token=token)
+    minutes = cfg["security"]["password_reset_minutes"]
+    body = render_template("auth/reset_mail.txt", link=link, minutes=minutes, user=user)
+    try:
+        send_mail(cfg, user.email, _("Reset your password"), body)
+    except MailError:
+        current_app.logger.exception("password reset mail to user %s not sent", user.id)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a mailed link (valid once, for a limited time)."""
+    dbs, errors = db_session(), {}
+    try:
+        accounts.check_reset_token(dbs, token, current_app.secret_key, policy())
+    except accounts.AccountError as exc:
+        return render_template("auth/message.html", message=str(exc.message)), 400
+    if request.method == "POST":
+        form = request.form
+        if form.get("password", "") != form.get("password_confirm", ""):
+            errors["password_confirm"] = _("The two passwords differ.")
+        else:
+            try:
+                accounts.reset_password(
+                    dbs, token, form.get("password", ""), current_app.secret_key, policy()
+                )
+            except accounts.AccountError as exc:
+                errors[exc.field] = str(exc.message)
+            else:
+                dbs.commit()
+                flash(_("Your password is changed. Please sign in."), "success")
+                return redirect(url_for("auth.login"))
+    status = 400 if errors else 200
+    return render_template("auth/reset.html", errors=errors, token=token), status
+
+
+def _current_locale():
+    return get_locale() or "km"
+
+
+def _nav_context() -> dict:
+    """``nav_url(name)``: the URL of a navigation target, or None when no blueprint serves it."""
+
+    def nav_url(name: str) -> str | None:
+        for endpoint in NAV_ENDPOINTS.get(name, ()):
+            if endpoint in current_app.view_functions:
+                return url_for(endpoint)
+        return None
+
+    return {
+        "nav_url": nav_url,
+        "current_actor": current_actor,
+        "role_label": role_label,
+        "get_locale": get_locale,
+    }
+
+
+def role_label(role: str) -> str:
+    """A role's name in the page's language."""
+    labels = {"owner": _("SME owner"), "focal_point": _("Focal point"), "admin": _("Admin")}
+    return labels.get(role, role)
