@@ -1,6 +1,7 @@
 """Table models. Importing this package registers every table on SQLModel.metadata."""
 
 from directory.models.accounts import AuditEntry, LoginFailure, PasswordReset, PersonalToken
+from directory.models.exchange import PeerToken, PeerTokenUse
 from directory.models.listings import (
     ChangeCounter,
     ChangeLogEntry,
@@ -19,6 +20,8 @@ __all__ = [
     "LoginFailure",
     "PasswordReset",
     "PersonalToken",
+    "PeerToken",
+    "PeerTokenUse",
     "ChangeCounter",
     "ChangeLogEntry",
     "Decision",

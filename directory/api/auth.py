@@ -1,0 +1,102 @@
+"""Who is calling the API: a peer with a bearer token, or a signed-in owner with a session.
+
+Peer tokens authenticate the exchange endpoints; each request made with one is
+logged (one row per request). Owners use their session cookie; their writes
+must carry the CSRF token in an ``X-CSRFToken`` header, since the API
+blueprint is exempt from the form-based check (bearer requests cannot be
+forged by a browser, so they need none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import orjson
+from flask import current_app, g, request
+from flask_wtf.csrf import CSRFError
+
+from directory.api.problems import ApiError
+from directory.app import db_session, get_engine
+from directory.db import transaction
+from directory.extensions import csrf
+from directory.models import PeerToken, User
+from directory.services.tokens import authenticate_peer_token, log_token_use
+from directory.web.access import current_actor
+
+BEARER = {"WWW-Authenticate": 'Bearer realm="smedir"'}
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def bearer_token() -> str | None:
+    """The token of an ``Authorization: Bearer ...`` header, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def require_peer(scope: str) -> Callable:
+    """Allow a view only to a peer token with ``scope`` (401 without a valid one, 403 without
+    the scope); the token is in ``g.peer_token``."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            token = authenticate_peer_token(db_session(), bearer_token())
+            if token is None:
+                raise ApiError(401, "a valid peer token is required", headers=BEARER)
+            if not token.has_scope(scope):
+                raise ApiError(403, f"this token lacks the scope {scope}")
+            g.peer_token = token
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
+def current_peer() -> PeerToken:
+    """The peer token authenticated for this request."""
+    return g.peer_token
+
+
+def peer_config(peer_id: str) -> dict[str, Any] | None:
+    """The ``[[peers]]`` entry configured for ``peer_id``, if any."""
+    peers = current_app.config["SMEDIR"]["peers"]
+    return next((p for p in peers if p["id"] == peer_id), None)
+
+
+def record_peer_use(count: int) -> None:
+    """Log this request's use of its peer token (in the request's write session for writes,
+    else in a short transaction of its own)."""
+    token = current_peer()
+    endpoint = f"{request.method} {request.path}"
+    addr = request.remote_addr
+    if request.method in SAFE_METHODS:
+        with transaction(get_engine(current_app)) as session:
+            log_token_use(session, token.id, endpoint, addr, count)
+    else:
+        log_token_use(db_session(), token.id, endpoint, addr, count)
+
+
+def require_owner_session() -> User:
+    """The signed-in user (401 otherwise); writes must carry a valid CSRF header."""
+    actor = current_actor()
+    if actor is None:
+        raise ApiError(401, "sign in first (session cookie)")
+    if request.method not in SAFE_METHODS:
+        try:
+            csrf.protect()
+        except CSRFError as exc:
+            raise ApiError(403, f"{exc.description} (send it in the X-CSRFToken header)") from None
+    return actor
+
+
+def json_body() -> Any:
+    """The parsed JSON body; 400 when it is not JSON (413 over the size limit comes first)."""
+    raw = request.get_data(cache=True)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ApiError(400, f"the body is not valid JSON: {exc}") from None

@@ -1,0 +1,75 @@
+"""The node-to-node exchange: read the change feed, push changes (peer tokens only)."""
+
+from __future__ import annotations
+
+import orjson
+from flask import Response, current_app, request
+from sqlalchemy.exc import IntegrityError
+
+from directory.api.auth import (
+    current_peer,
+    json_body,
+    peer_config,
+    record_peer_use,
+    require_peer,
+)
+from directory.api.blueprint import bp
+from directory.api.problems import ApiError
+from directory.app import db_session, get_node
+from directory.services.feed import BadCursor, PeerView, decode_cursor, read_feed_page
+from directory.services.push import push_changes
+
+
+def _limit() -> int:
+    api = current_app.config["SMEDIR"]["api"]
+    raw = request.args.get("limit")
+    if raw is None or raw == "":
+        return api["feed_default_limit"]
+    if not raw.isdigit() or int(raw) < 1:
+        raise ApiError(400, "limit must be a positive integer", errors=[("/limit", "not >= 1")])
+    return min(int(raw), api["feed_max_limit"])
+
+
+@bp.get("/v1/changes")
+@require_peer("feed:read")
+def read_changes():
+    """A page of changes after ``since``, filtered by what the calling peer may see."""
+    try:
+        after = decode_cursor(request.args.get("since"))
+    except BadCursor as exc:
+        raise ApiError(400, f"since: {exc}", errors=[("/since", str(exc))]) from None
+    limit = _limit()
+    token = current_peer()
+    config = peer_config(token.peer_id) or {}
+    peer = PeerView(token.peer_id, hub=bool(config.get("hub")))
+    page = read_feed_page(
+        db_session(), node=get_node(current_app), peer=peer, after_seq=after, limit=limit
+    )
+    record_peer_use(page.count)
+    return Response(page.body, mimetype="application/json")
+
+
+@bp.post("/v1/changes")
+@require_peer("changes:push")
+def push():
+    """Apply a batch of records and tombstones from the calling peer; one receipt each."""
+    token = current_peer()
+    config = peer_config(token.peer_id)
+    if config is None:
+        raise ApiError(403, f"peer {token.peer_id!r} is not configured on this node")
+    body = json_body()
+    node = get_node(current_app)
+    for attempt in (1, 2):  # a concurrent push of the same new record: retry once
+        session = db_session()
+        try:
+            answer = push_changes(
+                session, body, node=node, peer_id=token.peer_id, peer_config=config
+            )
+            record_peer_use(len(answer["receipts"]))
+            session.commit()
+            break
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
+    return Response(orjson.dumps(answer), mimetype="application/json")

@@ -1,0 +1,140 @@
+"""The change feed one peer reads: changes after a cursor, filtered by sharing consent.
+
+Who sees what (the rule, stated once):
+
+- A record is never sent to its own origin, in any form.
+- A tombstone (deleted, withdrawn, closed, merged) is sent as stored to every
+  other peer: a destination must learn that a record is gone.
+- A live record is visible to peer P when ``P`` is in ``sharing.peers``, or
+  when ``sharing.hub`` is true and either P is configured with ``hub = true``
+  or this node itself is a hub (a hub passes hub-shared records on to all of
+  its peers).
+- A live record that is not visible to P is sent as a consent tombstone
+  ``{id, origin, version, updated_at, deleted: true, reason: "consent_withdrawn"}``
+  with the record's own version. The feed keeps no per-peer state, so P also
+  gets such tombstones for records it never saw; applying one is harmless
+  (the version rule stores a tombstone), and a later version that shares the
+  record with P again replaces it.
+
+Documents are served as the stored canonical JSON text, joined into the page
+by concatenation: nothing is parsed or re-serialised on the visible path.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+import orjson
+from sqlmodel import Session
+
+from directory.node import Node
+from directory.services.changes import ChangeRow, read_changes
+
+CURSOR_PREFIX = b"seq:"
+
+
+class BadCursor(ValueError):
+    """The ``since`` cursor is not one this node handed out."""
+
+
+@dataclass(frozen=True)
+class PeerView:
+    """What the feed needs to know about the calling peer."""
+
+    id: str
+    hub: bool = False
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    """One page, already rendered: ``body`` is the JSON text of the feed-page document."""
+
+    body: bytes
+    count: int
+    next_cursor: str
+    has_more: bool
+
+
+def encode_cursor(seq: int) -> str:
+    """The opaque cursor for "after sequence number ``seq``" (base64url of ``seq:<n>``)."""
+    return base64.urlsafe_b64encode(CURSOR_PREFIX + str(seq).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The sequence number in a cursor; empty means the start. Raises BadCursor."""
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    except (binascii.Error, ValueError):
+        raise BadCursor("not a cursor this node handed out") from None
+    digits = raw[len(CURSOR_PREFIX) :]
+    if not raw.startswith(CURSOR_PREFIX) or not digits.isdigit() or len(digits) > 18:
+        raise BadCursor("not a cursor this node handed out")
+    return int(digits)
+
+
+def is_visible(row: ChangeRow, peer: PeerView, node: Node) -> bool:
+    """True when the live record ``row`` may be sent in full to ``peer`` (see module doc)."""
+    if row.share_hub and (peer.hub or node.is_hub):
+        return True
+    return row.share_peers is not None and f" {peer.id} " in row.share_peers
+
+
+def consent_tombstone(row: ChangeRow) -> bytes:
+    """The tombstone a peer gets for a record whose sharing does not cover it."""
+    updated_at = orjson.loads(row.document)["updated_at"]
+    doc = {
+        "deleted": True,
+        "id": row.id,
+        "origin": row.origin,
+        "reason": "consent_withdrawn",
+        "updated_at": updated_at,
+        "version": row.version,
+    }
+    return orjson.dumps(doc)
+
+
+def feed_items(rows: list[ChangeRow], peer: PeerView, node: Node) -> list[bytes]:
+    """The JSON text of each change ``peer`` gets from ``rows``, in order."""
+    items = []
+    for row in rows:
+        if row.origin == peer.id:
+            continue
+        if row.deleted or is_visible(row, peer, node):
+            items.append(row.document.encode())
+        else:
+            items.append(consent_tombstone(row))
+    return items
+
+
+def read_feed_page(
+    session: Session, *, node: Node, peer: PeerView, after_seq: int, limit: int
+) -> FeedPage:
+    """The page of changes after ``after_seq`` for ``peer``: at most ``limit`` rows read.
+
+    ``next_cursor`` points after the last row read (even if it was filtered out),
+    so a page of only filtered rows still moves the reader forward.
+    """
+    rows = read_changes(session, after_seq, limit + 1)
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1].seq if rows else after_seq
+    items = feed_items(rows, peer, node)
+    cursor = encode_cursor(last)
+    body = b"".join(
+        (
+            b'{"node":',
+            orjson.dumps(node.id),
+            b',"changes":[',
+            b",".join(items),
+            b'],"next_cursor":"',
+            cursor.encode(),
+            b'","has_more":',
+            b"true" if has_more else b"false",
+            b"}",
+        )
+    )
+    return FeedPage(body, len(items), cursor, has_more)

@@ -1,0 +1,70 @@
+"""Changes a peer pushes to this node: one receipt per item, the whole batch in one transaction.
+
+Items go through the same code path as a pull (``apply_remote_changes``), or,
+for a peer configured with ``trust = "review"``, into the focal points' queue
+(``hold_remote_changes``); either way the version rule makes a repeated batch
+change nothing. Receipt statuses: created, updated, deleted and held answer
+``applied`` (held ones with the message "held for review"), unchanged answers
+``unchanged``, rejected ones carry their JSON-pointer errors, and an item whose
+id is held here with another origin, or whose origin is this node, answers
+``conflict``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from directory.node import Node
+from directory.services.changes import ApplyResult, apply_remote_changes
+from directory.services.errors import InvalidRecord, PermissionDenied
+from directory.services.reviews import hold_remote_changes
+from schemas import ValidationIssue, validate
+from sync.outcomes import Outcome
+
+STATUS = {
+    Outcome.CREATED: "applied",
+    Outcome.UPDATED: "applied",
+    Outcome.DELETED: "applied",
+    Outcome.HELD: "applied",
+    Outcome.UNCHANGED: "unchanged",
+    Outcome.REJECTED: "rejected",
+    Outcome.CONFLICT: "conflict",
+}
+
+
+def receipt(result: ApplyResult, item: Any) -> dict[str, Any]:
+    """The push-receipts entry for one item's result."""
+    rid = result.id if isinstance(result.id, str) else str(item.get("id", ""))
+    version = result.version if isinstance(result.version, int) else 0
+    out: dict[str, Any] = {"id": rid, "version": version, "status": STATUS[result.outcome]}
+    if result.outcome == Outcome.REJECTED:
+        issues = result.issues or [ValidationIssue("", result.message or "rejected")]
+        out["errors"] = [{"path": i.path, "message": i.message} for i in issues]
+    message = "held for review" if result.outcome == Outcome.HELD else result.message
+    if message:
+        out["message"] = message
+    return out
+
+
+def push_changes(
+    session: Session, body: Any, *, node: Node, peer_id: str, peer_config: dict[str, Any]
+) -> dict[str, Any]:
+    """Apply a push batch from ``peer_id``; returns the push-receipts document.
+
+    Raises InvalidRecord when the batch itself is malformed and PermissionDenied
+    when ``source`` names another node than the token's peer.
+    """
+    issues = validate(body, "push-batch")
+    if issues:
+        raise InvalidRecord(issues)
+    if body["source"] != peer_id:
+        raise PermissionDenied(f"source {body['source']!r} is not the token's peer {peer_id!r}")
+    docs = body["changes"]
+    relay = bool(peer_config.get("relay"))
+    if peer_config.get("trust") == "review":
+        results = hold_remote_changes(session, docs, node=node, source_peer=peer_id, relay=relay)
+    else:
+        results = apply_remote_changes(session, docs, node=node, source_peer=peer_id, relay=relay)
+    return {"receipts": [receipt(r, d) for r, d in zip(results, docs, strict=True)]}
