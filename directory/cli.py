@@ -201,6 +201,10 @@ def serve_command(host: str, port: int, workers: int) -> None:
 for _command in (init_command, validate_command, import_command, export_command, serve_command):
     cli.add_command(_command)
 
+from directory.cli_users import users_command  # noqa: E402  (after cli, which it extends)
+
+cli.add_command(users_command)
+
 
 def main() -> None:
     """Console-script entry point."""

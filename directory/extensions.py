@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import has_request_context, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -18,6 +18,8 @@ login_manager = LoginManager()
 
 def select_locale() -> str:
     """The page language: ?lang=, then the remembered cookie, then the browser, then Khmer."""
+    if not has_request_context():  # CLI commands and background jobs
+        return DEFAULT_LANGUAGE
     chosen = request.args.get("lang") or request.cookies.get(LANG_COOKIE)
     if chosen in LANGUAGES:
         return chosen

@@ -50,9 +50,14 @@ def change_role(
     reason: str,
     *,
     node: Node,
+    operator: bool = False,
 ) -> User:
-    """Set a user's role and country scope (a focal point defaults to this node's country)."""
-    if not permissions.can_manage_user(actor, user):
+    """Set a user's role and country scope (a focal point defaults to this node's country).
+
+    ``operator=True`` is the shell (``smedir users set-role``): whoever runs it owns
+    the server, so no permission check applies; the audit entry has no actor.
+    """
+    if not operator and not permissions.can_manage_user(actor, user):
         raise PermissionDenied("only an admin may change another user's role")
     if role not in tuple(Role):
         raise AccountError("role", lazy_gettext("Unknown role."))
