@@ -100,4 +100,3 @@ def can_manage_user(actor: User | None, user: User) -> bool:
 def can_read_audit(actor: User | None) -> bool:
     """Admins read the audit log."""
     return can_manage_users(actor)
-

@@ -1,0 +1,166 @@
+"""Every role x every permission function x own/foreign object, against an explicit table.
+
+The expected answers are written out by hand below (not computed from the
+functions under test). A permission function added to directory/permissions.py
+without rows here fails ``test_every_permission_is_in_the_table``.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from directory import permissions
+from directory.models import Listing, ListingState, Revision, RevisionKind, RevisionState, User
+
+NODE_ID, NODE_COUNTRY, OTHER_NODE = "kh", "KH", "th"
+
+# actors: id, role, country, active
+ACTORS = {
+    "visitor": None,
+    "owner": (1, "owner", None, True),
+    "other_owner": (2, "owner", None, True),
+    "fp_kh": (3, "focal_point", "KH", True),
+    "fp_th": (4, "focal_point", "TH", True),
+    "admin": (5, "admin", None, True),
+    "owner_off": (6, "owner", None, False),  # deactivated
+    "admin_off": (7, "admin", None, False),  # deactivated
+}
+ROLES = list(ACTORS)
+T, F = True, False
+
+# (action, object): expected answer per role, in the order of ROLES:
+#   visitor owner other_owner fp_kh fp_th admin owner_off admin_off
+TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
+    ("can_create_listing", "-"): (F, T, T, F, F, F, F, F),
+    # listing objects: "own" is owned by the actor (for the visitor: an ownerless listing)
+    ("can_edit_listing", "own"): (F, T, T, T, T, T, F, F),
+    ("can_edit_listing", "foreign"): (F, F, F, F, F, F, F, F),
+    ("can_edit_listing", "own_withdrawn"): (F, F, F, F, F, F, F, F),
+    ("can_edit_listing", "own_replica"): (F, F, F, F, F, F, F, F),
+    ("can_withdraw_listing", "own"): (F, T, T, T, T, T, F, F),
+    ("can_withdraw_listing", "foreign"): (F, F, F, F, F, F, F, F),
+    ("can_withdraw_listing", "own_withdrawn"): (F, F, F, F, F, F, F, F),
+    ("can_withdraw_listing", "own_replica"): (F, F, F, F, F, F, F, F),
+    ("can_view_listing_private", "own"): (F, T, T, T, T, T, F, F),
+    ("can_view_listing_private", "foreign"): (F, F, F, T, T, T, F, F),
+    # revisions: "own" = the actor's listing and revision; foreign ones vary by
+    # record country (KH/TH), origin (this node / a peer) and kind
+    ("can_review_revision", "own"): (F, F, F, F, F, F, F, F),
+    ("can_review_revision", "foreign"): (F, F, F, T, F, F, F, F),
+    ("can_review_revision", "foreign_authored_by_actor"): (F, F, F, F, F, F, F, F),
+    ("can_review_revision", "foreign_th_record"): (F, F, F, F, T, F, F, F),
+    ("can_review_revision", "foreign_replica_edit"): (F, F, F, F, F, F, F, F),
+    ("can_review_revision", "foreign_replica_incoming"): (F, F, F, T, F, F, F, F),
+    ("can_review_revision", "foreign_replica_incoming_th"): (F, F, F, F, T, F, F, F),
+    ("can_manage_users", "-"): (F, F, F, F, F, T, F, F),
+    ("can_manage_user", "own"): (F, F, F, F, F, F, F, F),
+    ("can_manage_user", "foreign"): (F, F, F, F, F, T, F, F),
+    ("can_read_audit", "-"): (F, F, F, F, F, T, F, F),
+    ("can_import", "-"): (F, F, F, F, F, T, F, F),
+    ("can_run_sync", "-"): (F, F, F, F, F, T, F, F),
+    ("can_read_quarantine", "-"): (F, F, F, T, T, T, F, F),
+}
+
+
+def make_actor(role: str) -> User | None:
+    spec = ACTORS[role]
+    if spec is None:
+        return None
+    uid, user_role, country, active = spec
+    return User(id=uid, email=f"{role}@example.com", role=user_role, country=country, active=active)
+
+
+def _own_id(actor: User | None) -> int | None:
+    return actor.id if actor is not None else None
+
+
+def _foreign_id(actor: User | None) -> int:
+    return 2 if actor is not None and actor.id == 1 else 1
+
+
+def make_listing(actor: User | None, obj: str) -> Listing:
+    owner_id = _own_id(actor) if obj.startswith("own") else _foreign_id(actor)
+    origin = OTHER_NODE if "replica" in obj else NODE_ID
+    state = ListingState.WITHDRAWN if obj == "own_withdrawn" else ListingState.PUBLISHED
+    country = "TH" if obj.endswith("_th") or obj.endswith("th_record") else "KH"
+    return Listing(
+        id=f"{origin}-{obj}", origin=origin, owner_id=owner_id, state=state, country=country
+    )
+
+
+def make_revision(actor: User | None, obj: str, listing: Listing) -> Revision:
+    if "incoming" in obj:
+        kind, author = RevisionKind.REMOTE, None
+    elif obj == "own" or obj == "foreign_authored_by_actor":
+        kind, author = RevisionKind.EDIT, _own_id(actor)
+    else:
+        kind, author = RevisionKind.NEW, listing.owner_id
+    return Revision(
+        id=1,
+        listing_id=listing.id,
+        number=2,
+        kind=kind,
+        state=RevisionState.PENDING,
+        document="{}",
+        author_id=author,
+    )
+
+
+def decide(action: str, obj: str, actor: User | None) -> bool:
+    fn = getattr(permissions, action)
+    if obj == "-":
+        return fn(actor)
+    if action == "can_manage_user":
+        target = actor if obj == "own" and actor is not None else make_actor("other_owner")
+        if obj == "foreign" and actor is not None and actor.id == 2:
+            target = make_actor("owner")
+        return fn(actor, target)
+    listing = make_listing(actor, obj)
+    if action in ("can_edit_listing", "can_withdraw_listing"):
+        return fn(actor, listing, NODE_ID)
+    if action == "can_view_listing_private":
+        return fn(actor, listing)
+    if action == "can_review_revision":
+        revision = make_revision(actor, obj, listing)
+        return fn(
+            actor,
+            listing,
+            revision,
+            node_id=NODE_ID,
+            node_country=NODE_COUNTRY,
+            record_country=listing.country,
+        )
+    raise AssertionError(f"no way to call {action}; add it to decide()")
+
+
+CELLS = [
+    pytest.param(action, obj, role, expected[i], id=f"{action}-{obj}-{role}")
+    for (action, obj), expected in TABLE.items()
+    for i, role in enumerate(ROLES)
+]
+
+
+@pytest.mark.parametrize("action,obj,role,expected", CELLS)
+def test_permission_cell(action, obj, role, expected):
+    assert decide(action, obj, make_actor(role)) is expected
+
+
+def test_every_permission_is_in_the_table():
+    functions = {
+        name
+        for name, fn in inspect.getmembers(permissions, inspect.isfunction)
+        if name.startswith("can_") and fn.__module__ == permissions.__name__
+    }
+    assert functions == {action for action, _obj in TABLE}
+
+
+def test_every_row_covers_every_role():
+    assert all(len(row) == len(ROLES) for row in TABLE.values())
+
+
+def test_actions_with_an_object_have_own_and_foreign_rows():
+    with_object = {action for action, obj in TABLE if obj != "-"}
+    for action in with_object:
+        assert (action, "own") in TABLE and (action, "foreign") in TABLE, action
