@@ -64,6 +64,9 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_users_bp)
+    from directory.web.pages import register_pages
+
+    register_pages(app)
     from directory.api import register_api
 
     register_api(app)

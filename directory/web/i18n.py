@@ -1,0 +1,52 @@
+"""The page language: remember ?lang= in a cookie, and locale-aware helpers for templates."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, request
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
+
+from directory.extensions import LANG_COOKIE, LANGUAGES
+from directory.web import labels
+
+bp = Blueprint("i18n", __name__)
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.after_app_request
+def remember_language(response):
+    """Store the language chosen with ?lang=km|en for a year."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
+        response.set_cookie(LANG_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+    return response
+
+
+def lang_url(lang: str) -> str:
+    """The current page in another language (other query arguments kept)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+@bp.app_context_processor
+def template_helpers() -> dict:
+    """Locale-aware formatting and reference-data labels for every template."""
+    return {
+        "format_date": format_date,
+        "format_datetime": format_datetime,
+        "format_decimal": format_decimal,
+        "locale_code": lambda: str(get_locale()),
+        "lang_url": lang_url,
+        "province_name": labels.province_name,
+        "country_name": labels.country_name,
+        "isic_title": labels.isic_title,
+        "legal_form_label": labels.legal_form_label,
+        "size_class_label": labels.size_class_label,
+        "network_label": labels.network_label,
+        "state_label": labels.state_label,
+        "kind_label": labels.kind_label,
+        "display_names": labels.display_names,
+    }

@@ -1,0 +1,170 @@
+"""Human labels, in the page's language, for codes in a record (provinces, ISIC, countries...)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+from directory.models import ListingState, RevisionKind, RevisionState
+from schemas import load_countries, load_isic, load_provinces
+
+LEGAL_FORMS = {
+    "sole_proprietorship": _l("Sole proprietorship"),
+    "partnership": _l("Partnership"),
+    "private_limited": _l("Private limited company"),
+    "single_member_private_limited": _l("Single-member private limited company"),
+    "public_limited": _l("Public limited company"),
+    "cooperative": _l("Cooperative"),
+    "branch_of_foreign_company": _l("Branch of a foreign company"),
+    "other": _l("Other"),
+}
+
+SIZE_CLASSES = {
+    "micro": _l("Micro (up to 10 employees)"),
+    "small": _l("Small (11 to 50 employees)"),
+    "medium": _l("Medium (51 to 100 employees)"),
+}
+
+SOCIAL_NETWORKS = {
+    "facebook": "Facebook",
+    "telegram": "Telegram",
+    "line": "LINE",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "tiktok": "TikTok",
+    "youtube": "YouTube",
+    "x": "X",
+    "other": _l("Other"),
+}
+
+STATES = {
+    ListingState.DRAFT: _l("Draft"),
+    ListingState.PUBLISHED: _l("Published"),
+    ListingState.WITHDRAWN: _l("Withdrawn"),
+    RevisionState.PENDING: _l("Waiting for review"),
+    RevisionState.CHANGES_REQUESTED: _l("Changes requested"),
+    RevisionState.APPROVED: _l("Approved"),
+    RevisionState.REJECTED: _l("Rejected"),
+    RevisionState.SUPERSEDED: _l("Superseded"),
+}
+
+KINDS = {
+    RevisionKind.NEW: _l("New listing"),
+    RevisionKind.EDIT: _l("Edit"),
+    RevisionKind.REMOTE: _l("From a peer"),
+    RevisionKind.IMPORT: _l("Import"),
+}
+
+
+def _lang() -> str:
+    return str(get_locale() or "km")
+
+
+@cache
+def _provinces_by_code() -> dict[str, dict]:
+    return {row["code"]: row for row in load_provinces()}
+
+
+def provinces() -> list[tuple[str, str]]:
+    """(code, name) of Cambodia's provinces in the page's language, in list order."""
+    return [(code, province_name(code)) for code in _provinces_by_code()]
+
+
+def province_name(code: str | None) -> str:
+    """A province's name in the page's language (the code itself when unknown)."""
+    row = _provinces_by_code().get(code or "")
+    if row is None:
+        return code or ""
+    return row["name_km"] if _lang() == "km" else row["name_en"]
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the page's language (CLDR names for Khmer)."""
+    english = load_countries().get(code or "", code or "")
+    if _lang() == "en":
+        return english
+    return get_locale().territories.get(code or "", english)
+
+
+def countries() -> list[tuple[str, str]]:
+    """(code, name) of every country, sorted by name in the page's language."""
+    return sorted(((c, country_name(c)) for c in load_countries()), key=lambda row: row[1])
+
+
+def isic_title(code: str | None) -> str:
+    """An ISIC title: translated for sections and divisions, English below them."""
+    row = load_isic().get(code or "")
+    if row is None:
+        return code or ""
+    if row["level"] in ("section", "division"):
+        return gettext(row["title_en"])
+    return row["title_en"]
+
+
+def isic_options() -> list[tuple[str, str]]:
+    """(code, title) of every ISIC division, group and class, for the sector picker."""
+    return [(c, isic_title(c)) for c, row in load_isic().items() if row["level"] != "section"]
+
+
+def isic_sections() -> list[tuple[str, str]]:
+    """(letter, title) of the ISIC sections."""
+    return [(c, isic_title(c)) for c, row in load_isic().items() if row["level"] == "section"]
+
+
+def legal_form_label(code: str | None) -> str:
+    """A legal form's label."""
+    return str(LEGAL_FORMS.get(code or "", code or ""))
+
+
+def size_class_label(code: str | None) -> str:
+    """A size class's label."""
+    return str(SIZE_CLASSES.get(code or "", code or ""))
+
+
+def network_label(code: str | None) -> str:
+    """A social network's label."""
+    return str(SOCIAL_NETWORKS.get(code or "", code or ""))
+
+
+def state_label(state: str | None) -> str:
+    """A listing or revision state's label."""
+    return str(STATES.get(state or "", state or ""))
+
+
+def kind_label(kind: str | None) -> str:
+    """A revision kind's label."""
+    return str(KINDS.get(kind or "", kind or ""))
+
+
+def display_names(names: dict | None) -> tuple[str, str]:
+    """(main, other) name of a business: the page's language first, the other one second."""
+    names = names or {}
+    first, second = ("km", "en") if _lang() == "km" else ("en", "km")
+    main = names.get(first) or names.get(second) or ""
+    other = names.get(second) if names.get(first) else ""
+    return main, (other or "") if other != main else ""
+
+
+def display_value(pointer: str, value) -> str:
+    """A leaf value of a record as a reader wants it: names for codes, Yes/No for flags."""
+    field = pointer.rsplit("/", 1)[-1]
+    parent = pointer.split("/")[1] if pointer.count("/") >= 1 else ""
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    if isinstance(value, list):
+        return ", ".join(display_value(pointer, v) for v in value)
+    if field == "province":
+        return province_name(value)
+    if field == "country" or parent == "export_markets" or pointer == "/export_markets":
+        return country_name(value)
+    if parent == "sectors":
+        return f"{value} {isic_title(value)}"
+    if field == "legal_form":
+        return legal_form_label(value)
+    if field == "size_class":
+        return size_class_label(value)
+    if field == "network":
+        return network_label(value)
+    return str(value)

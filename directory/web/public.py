@@ -1,0 +1,78 @@
+"""What visitors see: the search page and a listing's public page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template, request
+
+from directory import permissions
+from directory.app import db_session
+from directory.models import ListingState
+from directory.records import parse_json
+from directory.services.errors import NotFound
+from directory.services.listings import get_listing
+from directory.services.search import SearchFilters, search_listings
+from directory.web import labels
+from directory.web.access import current_actor
+
+bp = Blueprint("public", __name__)
+
+FLAGS = {"true": True, "false": False}
+
+
+def filters_from_args(args) -> SearchFilters:
+    """The search filters in the query string; unknown flag values mean "any"."""
+    return SearchFilters(
+        q=args.get("q", "").strip()[:200],
+        province=args.get("province") or None,
+        section=args.get("section") or None,
+        sector=args.get("sector", "").strip() or None,
+        size_class=args.get("size_class") or None,
+        women_owned=FLAGS.get(args.get("women_owned", "")),
+        youth_owned=FLAGS.get(args.get("youth_owned", "")),
+    )
+
+
+@bp.get("/")
+def search():
+    """Search published listings by text, province, ISIC section or code, size and ownership."""
+    cfg = current_app.config["SMEDIR"]["search"]
+    page = request.args.get("page", 1, type=int) or 1
+    per_page = min(request.args.get("per_page", cfg["page_size"], type=int), cfg["max_page_size"])
+    filters = filters_from_args(request.args)
+    results = search_listings(db_session(), filters, page=max(page, 1), per_page=max(per_page, 1))
+    pages = max(1, -(-results.total // results.per_page))
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "public/search.html",
+        filters=filters,
+        results=results,
+        docs={lst.id: parse_json(lst.document) for lst in results.items},
+        pages=pages,
+        args=args,
+        provinces=labels.provinces(),
+        sections=labels.isic_sections(),
+        size_classes=labels.SIZE_CLASSES,
+    )
+
+
+@bp.get("/listings/<listing_id>")
+def listing(listing_id: str):
+    """A published listing; contact data only if the SME made it public (or for staff/owner)."""
+    try:
+        lst = get_listing(db_session(), listing_id)
+    except NotFound:
+        abort(404)
+    if lst.state != ListingState.PUBLISHED or not lst.document:
+        abort(404)
+    private = permissions.can_view_listing_private(current_actor(), lst)
+    if not lst.share_public and not private:
+        abort(404)
+    doc = parse_json(lst.document)
+    contact_public = bool(doc.get("sharing", {}).get("contact_public"))
+    return render_template(
+        "public/listing.html",
+        listing=lst,
+        doc=doc,
+        show_contact=contact_public or private,
+        contact_hidden=not contact_public,
+    )

@@ -1,0 +1,155 @@
+"""The focal point's pages: the review queue and one revision with its diff and decision."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from directory import permissions
+from directory.app import db_session, get_node
+from directory.models import RevisionKind, RevisionState, Role
+from directory.records import business_data, changed_fields, parse_json
+from directory.services import history, reviews
+from directory.services.audit import record_audit
+from directory.services.duplicates import likely_duplicates
+from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
+from directory.web import forms, labels
+from directory.web.access import current_actor, require_role
+from schemas import validate
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+DECISIONS = {
+    "approve": (reviews.approve_revision, _l("Approved and published.")),
+    "request_changes": (reviews.request_changes, _l("Sent back to the owner for changes.")),
+    "reject": (reviews.reject_revision, _l("Rejected.")),
+}
+SERVICE_MESSAGES = {
+    "a reason is required": _l("Please give a reason the owner will see."),
+    "this revision is not waiting for review": _l("This revision is no longer waiting for review."),
+    "an incoming record can only be approved or rejected": _l(
+        "A record from a peer can only be approved or rejected."
+    ),
+}
+
+
+@bp.get("")
+@require_role(Role.FOCAL_POINT, Role.ADMIN)
+def queue():
+    """Pending revisions of this reviewer's country, oldest first, with filters."""
+    actor, node = current_actor(), get_node(current_app)
+    kind = request.args.get("kind") or None
+    rows = reviews.review_queue(
+        db_session(),
+        country=permissions.reviewer_country(actor, node.country),
+        province=request.args.get("province") or None,
+        sector=request.args.get("sector", "").strip() or None,
+        kind=kind if kind in set(RevisionKind) else None,
+    )
+    return render_template(
+        "review/queue.html",
+        rows=[(rev, lst, parse_json(rev.document)) for rev, lst in rows],
+        provinces=labels.provinces(),
+        kinds=[(k, labels.kind_label(k)) for k in RevisionKind if k != RevisionKind.IMPORT],
+    )
+
+
+@bp.route("/<int:revision_id>", methods=["GET", "POST"])
+@require_role(Role.FOCAL_POINT, Role.ADMIN)
+def detail(revision_id: int):
+    """One revision: the record, what changed, warnings, history, duplicates; and the decision."""
+    session = db_session()
+    try:
+        revision, listing = reviews.get_revision(session, revision_id)
+    except NotFound:
+        abort(404)
+    if request.method == "POST":
+        return _decide(revision_id, listing.id)
+    return _detail_page(revision, listing)
+
+
+def _decide(revision_id: int, listing_id: str):
+    action = request.form.get("decision", "")
+    if action not in DECISIONS:
+        abort(400)
+    service, done = DECISIONS[action]
+    reason = request.form.get("reason", "").strip() or None
+    session, actor = db_session(), current_actor()
+    try:
+        service(session, actor, revision_id, node=get_node(current_app), reason=reason)
+    except PermissionDenied:
+        abort(403)
+    except InvalidTransition as exc:
+        flash(str(SERVICE_MESSAGES.get(str(exc), str(exc))), "error")
+        return redirect(url_for(".detail", revision_id=revision_id))
+    record_audit(
+        session,
+        actor,
+        f"review.{action}",
+        f"listing:{listing_id}",
+        {"revision": revision_id, "reason": reason or ""},
+    )
+    session.commit()
+    flash(str(done), "success")
+    return redirect(url_for(".queue"))
+
+
+def _detail_page(revision, listing):
+    session, actor, node = db_session(), current_actor(), get_node(current_app)
+    doc = parse_json(revision.document)
+    published = parse_json(listing.document) if listing.document else None
+    if published and published.get("deleted"):
+        published = None
+    changed = changed_fields(published, doc)
+    kind = "record" if revision.kind == RevisionKind.REMOTE else "draft"
+    past = history.listing_history(session, listing.id)
+    people = {r.revision.author_id for r in past} | {r.revision.reviewer_id for r in past}
+    may_decide = revision.state == RevisionState.PENDING and permissions.can_review_revision(
+        actor,
+        listing,
+        revision,
+        node_id=node.id,
+        node_country=node.country,
+        record_country=doc.get("address", {}).get("country"),
+    )
+    return render_template(
+        "review/detail.html",
+        revision=revision,
+        listing=listing,
+        doc=doc,
+        diff=[_field_diff(name, published, doc) for name in changed] if published else [],
+        verified_changed=[f for f in changed if f in node.verified_fields] if published else [],
+        warnings=forms.field_errors(validate(doc, kind)),
+        history=past,
+        people=history.users_by_id(session, people | {listing.owner_id}),
+        duplicates=likely_duplicates(session, doc, exclude_id=listing.id),
+        may_decide=may_decide,
+        label=forms.label_for,
+        show_contact=True,
+        contact_hidden=not doc.get("sharing", {}).get("contact_public"),
+    )
+
+
+def _field_diff(name: str, before: dict | None, after: dict) -> dict[str, Any]:
+    """One changed top-level field: its label and the flattened before/after values."""
+    old = business_data(before or {}).get(name)
+    new = after.get(name)
+    return {
+        "name": name,
+        "label": forms.label_for(f"/{name}"),
+        "before": _flatten(old, f"/{name}"),
+        "after": _flatten(new, f"/{name}"),
+    }
+
+
+def _flatten(value: Any, pointer: str) -> list[tuple[str, str]]:
+    """(label, text) pairs for every leaf of a value, so nested changes read line by line."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _flatten(v, f"{pointer}/{k}")]
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        return [p for i, v in enumerate(value) for p in _flatten(v, f"{pointer}/{i}")]
+    return [(forms.label_for(pointer), labels.display_value(pointer, value))]
