@@ -149,12 +149,13 @@ def validate_command(files: tuple[str, ...]) -> None:
 def import_command(file: str, review: bool, rejects: str | None, batch_size: int) -> None:
     """Bulk-load records from JSON Lines or CSV; invalid ones go to a rejects file."""
     from directory.importing import run_import
+    from sync.outcomes import Outcome
 
     rejects_path = Path(rejects or f"{file}.rejects.jsonl")
     counts = run_import(
         app_engine(), app_node(), Path(file), rejects_path, review=review, batch_size=batch_size
     )
-    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    summary = ", ".join(f"{o.value} {counts[o.value]}" for o in Outcome if counts[o.value])
     click.echo(f"{file}: {summary or 'nothing to import'}")
     if counts.get("rejected"):
         click.echo(f"rejected records written to {rejects_path}", err=True)

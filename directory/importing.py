@@ -13,7 +13,7 @@ from directory.db import transaction
 from directory.fileformats import FileItem, read_items
 from directory.models import Role, User
 from directory.node import Node
-from directory.services.bulk import import_record
+from directory.services.bulk import import_records
 from sync.outcomes import Outcome
 
 
@@ -73,13 +73,16 @@ def run_import(
 
 def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path):
     failed: list[tuple[FileItem, list[dict]]] = []
+    parsed = [item for item in batch if not item.error]
+    for item in batch:
+        if item.error:
+            failed.append((item, [{"path": "", "message": item.error}]))
+            counts[Outcome.REJECTED.value] += 1
     with transaction(engine) as session:
-        for item in batch:
-            if item.error:
-                failed.append((item, [{"path": "", "message": item.error}]))
-                counts[Outcome.REJECTED.value] += 1
-                continue
-            result = import_record(session, actor, item.document, node=node, review=review)
+        docs = [item.document for item in parsed]
+        for item, result in zip(
+            parsed, import_records(session, actor, docs, node=node, review=review), strict=True
+        ):
             counts[result.outcome.value] += 1
             if result.outcome in (Outcome.REJECTED, Outcome.CONFLICT):
                 errors = [{"path": i.path, "message": i.message} for i in result.issues]

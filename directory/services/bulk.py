@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from directory import permissions
 from directory.models import Listing, ListingState, Revision, RevisionKind, RevisionState, User
-from directory.models.base import utcnow
+from directory.models.base import isoformat_z, utcnow
 from directory.node import Node
 from directory.records import (
     business_data,
@@ -19,7 +19,7 @@ from directory.records import (
     parse_json,
     registration_record_id,
 )
-from directory.services.changes import ApplyResult, apply_remote_changes
+from directory.services.changes import ApplyResult, apply_remote_changes, write_listings
 from directory.services.errors import InvalidRecord, PermissionDenied
 from directory.services.listings import (
     check_draft,
@@ -29,6 +29,80 @@ from directory.services.listings import (
 )
 from schemas import ValidationIssue, validate_record
 from sync.outcomes import Outcome
+
+
+def import_records(
+    session: Session, actor: User, docs: list[Any], *, node: Node, review: bool = False
+) -> list[ApplyResult]:
+    """Import a batch: new records of this node publish in bulk, the rest one by one."""
+    if not permissions.can_import(actor):
+        raise PermissionDenied("only admins import records")
+    fresh: dict[str, int] = {}
+    results: list[ApplyResult | None] = [None] * len(docs)
+    if not review:
+        ids = {i: _local_new_id(doc, node) for i, doc in enumerate(docs)}
+        known = _existing_ids(session, [rid for rid in ids.values() if rid])
+        for i, rid in ids.items():
+            if rid and rid not in known and rid not in fresh:
+                fresh[rid] = i
+    new_docs = []
+    for rid, i in fresh.items():
+        data = business_data(docs[i])
+        new_docs.append({**data, "id": rid, "origin": node.id, "version": 1})
+        results[i] = ApplyResult(rid, 1, Outcome.CREATED)
+    publish_new_records(session, actor, new_docs)
+    for i, doc in enumerate(docs):
+        if results[i] is None:
+            results[i] = import_record(session, actor, doc, node=node, review=review)
+    return results  # type: ignore[return-value]
+
+
+def _local_new_id(doc: Any, node: Node) -> str | None:
+    """The id of a valid, non-tombstone record of this node (None when it needs the slow path)."""
+    if not isinstance(doc, dict) or doc.get("origin", node.id) != node.id or is_tombstone(doc):
+        return None
+    if "id" in doc:
+        return doc["id"] if not validate_record(doc) else None
+    try:
+        check_draft(doc)
+    except InvalidRecord:
+        return None
+    return registration_record_id(node.id, doc["registration"])
+
+
+def _existing_ids(session: Session, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(session.execute(select(Listing.id).where(Listing.id.in_(chunk))).scalars())
+    return found
+
+
+def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None:
+    """Publish never-seen records of this node as version 1, with their revisions, in bulk."""
+    if not docs:
+        return
+    now = utcnow()
+    stamped = [{**doc, "updated_at": isoformat_z(now)} for doc in docs]
+    write_listings(session, stamped, [], source_peer=None)
+    session.execute(
+        insert(Revision.__table__),
+        [
+            {
+                "listing_id": doc["id"],
+                "number": 1,
+                "kind": RevisionKind.IMPORT,
+                "state": RevisionState.PUBLISHED,
+                "document": canonical_json(business_data(doc)),
+                "author_id": actor.id,
+                "created_at": now,
+                "submitted_at": now,
+                "decided_at": now,
+                "published_version": 1,
+            }
+            for doc in stamped
+        ],
+    )
 
 
 def import_record(
@@ -78,19 +152,22 @@ def _import_local(
         tombstone_listing(session, listing, reason=doc.get("reason", "deleted"))
         return ApplyResult(rid, listing.version, Outcome.DELETED)
     data = business_data(doc)
-    current = parse_json(listing.document) if listing.document else None
-    pending = open_revision(session, rid)
-    if current is not None and business_data(current) == data:
-        return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
-    if pending is not None and business_data(parse_json(pending.document)) == data:
-        return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
-    if pending is not None:
-        pending.state = RevisionState.SUPERSEDED
-        session.add(pending)
-        session.flush()
+    pending = None
+    if not created:
+        current = parse_json(listing.document) if listing.document else None
+        if current is not None and business_data(current) == data:
+            return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
+        pending = open_revision(session, rid)
+        same_as_pending = pending is not None and parse_json(pending.document) == data
+        if same_as_pending and review:
+            return ApplyResult(rid, listing.version, Outcome.UNCHANGED)
+        if pending is not None:
+            pending.state = RevisionState.SUPERSEDED
+            session.add(pending)
+            session.flush()
     revision = Revision(
         listing_id=rid,
-        number=_count_revisions(session, rid) + 1,
+        number=1 if created else _count_revisions(session, rid) + 1,
         kind=RevisionKind.IMPORT,
         state=RevisionState.PENDING if review else RevisionState.DRAFT,
         document=canonical_json(data),
@@ -98,11 +175,12 @@ def _import_local(
         submitted_at=utcnow(),
     )
     session.add(revision)
-    session.flush()
     if review:
         return ApplyResult(rid, listing.version, Outcome.HELD)
+    first_publication = listing.version == 0
     publish_revision(session, listing, revision, RevisionState.PUBLISHED)
-    return ApplyResult(rid, listing.version, Outcome.CREATED if created else Outcome.UPDATED)
+    outcome = Outcome.CREATED if first_publication else Outcome.UPDATED
+    return ApplyResult(rid, listing.version, outcome)
 
 
 def _count_revisions(session: Session, rid: str) -> int:

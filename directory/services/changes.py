@@ -141,7 +141,7 @@ def apply_remote_changes(
     for index, doc in enumerate(docs):  # a record repeated in one batch: keep the newest only
         if results[index] is None:
             results[index] = ApplyResult(doc["id"], doc["version"], Outcome.UNCHANGED)
-    _write(session, inserts, updates, source_peer)
+    write_listings(session, inserts, updates, source_peer)
     return results  # type: ignore[return-value]
 
 
@@ -181,7 +181,10 @@ def _decide(doc: dict, held: tuple[str, int] | None, node: Node) -> ApplyResult:
     return ApplyResult(rid, version, Outcome.UPDATED if held else Outcome.CREATED)
 
 
-def _write(session: Session, inserts: list[dict], updates: list[dict], source_peer) -> None:
+def write_listings(
+    session: Session, inserts: list[dict], updates: list[dict], source_peer: str | None
+) -> None:
+    """Store published documents in bulk: new listing rows, updated rows, change-log entries."""
     docs = inserts + updates
     if not docs:
         return
@@ -214,8 +217,17 @@ def _write(session: Session, inserts: list[dict], updates: list[dict], source_pe
     if updates:
         stmt = update(table).where(table.c.id == bindparam("b_id"))
         session.execute(stmt, rows[len(inserts) :])
+        _expire_cached(session, [doc["id"] for doc in updates])
     session.execute(insert(ChangeLogEntry.__table__), log)
     session.flush()
+
+
+def _expire_cached(session: Session, ids: list[str]) -> None:
+    """Core UPDATEs bypass the ORM: drop stale copies of those listings from the session."""
+    for rid in ids:
+        cached = session.identity_map.get(session.identity_key(Listing, rid))
+        if cached is not None:
+            session.expire(cached)
 
 
 def read_changes(session: Session, after_seq: int, limit: int) -> list[ChangeRow]:

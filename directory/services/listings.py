@@ -162,7 +162,6 @@ def publish_revision(
     revision.published_version = doc["version"]
     revision.decided_at = utcnow()
     session.add(revision)
-    session.flush()
 
 
 def withdraw_listing(

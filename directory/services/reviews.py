@@ -192,7 +192,7 @@ def review_queue(
     )
     if kind:
         stmt = stmt.where(Revision.kind == kind)
-    rows = list(session.execute(stmt).tuples())
+    rows = list(session.execute(stmt).all())
     return [
         (rev, lst)
         for rev, lst in rows

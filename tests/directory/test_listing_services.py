@@ -127,7 +127,9 @@ def test_verified_field_edit_waits_while_old_version_stays_live(
     assert listing.version == 1 and listing.state == ListingState.PUBLISHED
     reviews.approve_revision(session, reviewer, revision.id, node=node)
     session.commit()
-    assert listing.version == 2 and parse_json(listing.document)["names"]["en"] == "Renamed Enterprise"
+    assert (
+        listing.version == 2 and parse_json(listing.document)["names"]["en"] == "Renamed Enterprise"
+    )
 
 
 def test_unchanged_resubmission_is_refused(session, owner, reviewer, draft_data, node):
@@ -169,9 +171,7 @@ def test_others_cannot_touch_a_listing(session, owner, make_user, draft_data, no
             call()
 
 
-def test_focal_point_cannot_review_own_or_foreign_country(
-    session, make_user, draft_data, node
-):
+def test_focal_point_cannot_review_own_or_foreign_country(session, make_user, draft_data, node):
     focal_owner = make_user(Role.FOCAL_POINT, country="KH")
     thai_reviewer = make_user(Role.FOCAL_POINT, country="TH")
     owner = make_user(Role.OWNER)
