@@ -1,0 +1,76 @@
+"""Migrations build exactly the models' schema on both databases; config loading rules."""
+
+from __future__ import annotations
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlmodel import SQLModel
+
+import directory.models  # noqa: F401  (registers every table)
+from directory.config import ConfigError, load_config
+from directory.db import make_engine
+from directory.migrate import pending_migrations, upgrade_database
+
+
+def test_migrations_match_models(engine):
+    assert pending_migrations(engine) == []
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert diff == []
+
+
+def test_upgrade_is_idempotent(engine):
+    upgrade_database(engine)
+    assert pending_migrations(engine) == []
+
+
+def test_sqlite_runs_in_wal_mode(sqlite_databases):
+    url = sqlite_databases.new()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+    engine.dispose()
+    sqlite_databases.drop(url)
+
+
+def test_defaults_without_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config(environ={})
+    assert cfg["node"]["id"] == "kh" and cfg["database"]["url"].startswith("sqlite:///")
+    assert cfg["database"]["url"].endswith("instance/smedir.sqlite3")
+
+
+def test_environment_overrides_file(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('[node]\nid = "kh"\n[search]\npage_size = 10\n', encoding="utf-8")
+    env = {"SMEDIR_NODE__ID": "kh-moc", "SMEDIR_SEARCH__PAGE_SIZE": "50"}
+    cfg = load_config(path, environ=env)
+    assert cfg["node"]["id"] == "kh-moc" and cfg["search"]["page_size"] == 50
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[node]\nrole = "capital"\n', "node.role"),
+        ('[search]\npage_size = "many"\n', "search.page_size"),
+        ('[[peers]]\nid = "th"\n', "peers[0].base_url"),
+        ('[[peers]]\nid = "th"\nbase_url = "http://x"\ntrust = "blind"\n', "peers[0].trust"),
+        ("[security]\nproduction = true\n", "security.secret_key"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path, text, key):
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert str(info.value).startswith(f"{path}: {key}: ")
+
+
+def test_invalid_toml_is_one_line(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("[node\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, environ={})
+    assert "\n" not in str(info.value) and "not valid TOML" in str(info.value)
