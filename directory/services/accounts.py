@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from argon2 import PasswordHasher
 from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session, delete, func, or_, select
@@ -23,6 +24,7 @@ from directory.services.errors import ServiceError
 from directory.services.passwords import (
     burn_time,
     hash_password,
+    hasher,
     needs_rehash,
     password_problems,
     verify_password,
@@ -41,6 +43,14 @@ class AccountPolicy:
     login_max_failures_per_address: int = 20
     login_window_seconds: int = 900
     password_reset_minutes: int = 60
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
+    argon2_parallelism: int = 4
+
+    @property
+    def hasher(self) -> PasswordHasher:
+        """The Argon2id hasher with the configured costs."""
+        return hasher(self.argon2_memory_kib, self.argon2_time_cost, self.argon2_parallelism)
 
     @classmethod
     def from_config(cls, security: dict[str, Any]) -> AccountPolicy:
@@ -117,7 +127,7 @@ def create_user(
     user = User(
         email=email,
         display_name=display_name.strip()[:120],
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=hash_password(password, policy.hasher) if password is not None else None,
         role=role,
         country=(country or None) and country.upper(),
         locale=locale if locale in ("km", "en") else "km",
@@ -147,14 +157,15 @@ def authenticate(
     _check_rate_limit(session, email, address, policy)
     user = find_user(session, email)
     if user is None:
-        burn_time(password)
-    if user is None or not user.active or not verify_password(user.password_hash, password):
+        burn_time(password, policy.hasher)
+    ok = user is not None and verify_password(user.password_hash, password, policy.hasher)
+    if not ok or not user.active:
         session.add(LoginFailure(email=email[:254], address=address, created_at=utcnow()))
         session.flush()
         raise InvalidCredentials()
     session.exec(delete(LoginFailure).where(LoginFailure.email == email))
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if needs_rehash(user.password_hash, policy.hasher):
+        user.password_hash = hash_password(password, policy.hasher)
     session.add(user)
     session.flush()
     return user
@@ -193,15 +204,15 @@ def change_password(
     session: Session, user: User, current: str, new: str, policy: AccountPolicy
 ) -> None:
     """Replace the password after checking the current one; ends other sessions."""
-    if not verify_password(user.password_hash, current):
+    if not verify_password(user.password_hash, current, policy.hasher):
         raise AccountError("current_password", lazy_gettext("The current password is wrong."))
     check_new_password(new, policy, user.email)
-    set_password(session, user, new)
+    set_password(session, user, new, policy)
 
 
-def set_password(session: Session, user: User, new: str) -> None:
+def set_password(session: Session, user: User, new: str, policy: AccountPolicy) -> None:
     """Store a new hash and void every session and reset link issued before."""
-    user.password_hash = hash_password(new)
+    user.password_hash = hash_password(new, policy.hasher)
     sign_out_everywhere(session, user)
     now = utcnow()
     for reset in session.exec(
@@ -265,7 +276,7 @@ def reset_password(
     """Set a new password through a reset link; the link (and every other) is then used up."""
     user, _reset = check_reset_token(session, token, secret_key, policy)
     check_new_password(new, policy, user.email)
-    set_password(session, user, new)
+    set_password(session, user, new, policy)
     session.exec(delete(LoginFailure).where(LoginFailure.email == user.email))
     return user
 

@@ -20,40 +20,50 @@ from flask_babel import lazy_gettext
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
 MAX_LENGTH = 256
 
-# argon2-cffi's defaults are RFC 9106's "low memory" profile: Argon2id, 64 MiB, t=3, p=4
-_hasher = PasswordHasher()
+# RFC 9106's "low memory" profile (argon2-cffi's default): Argon2id, 64 MiB, t=3, p=4
+DEFAULT_PARAMS = (65536, 3, 4)
 
 
-def hash_password(password: str) -> str:
+@cache
+def hasher(memory_kib: int = 65536, time_cost: int = 3, parallelism: int = 4) -> PasswordHasher:
+    """An Argon2id hasher with these costs (``security.argon2_*`` in the config)."""
+    return PasswordHasher(memory_cost=memory_kib, time_cost=time_cost, parallelism=parallelism)
+
+
+def hash_password(password: str, ph: PasswordHasher | None = None) -> str:
     """The Argon2id hash (with its salt and parameters) to store."""
-    return _hasher.hash(password)
+    return (ph or hasher()).hash(password)
 
 
-def verify_password(stored_hash: str | None, password: str) -> bool:
+def verify_password(
+    stored_hash: str | None, password: str, ph: PasswordHasher | None = None
+) -> bool:
     """True when ``password`` matches; False for a wrong password or a missing/garbled hash."""
+    ph = ph or hasher()
     if not stored_hash:
-        burn_time(password)
+        burn_time(password, ph)
         return False
     try:
-        return _hasher.verify(stored_hash, password)
+        return ph.verify(stored_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
-def needs_rehash(stored_hash: str) -> bool:
-    """True when the hash was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(stored_hash)
+def needs_rehash(stored_hash: str, ph: PasswordHasher | None = None) -> bool:
+    """True when the hash was made with other parameters than today's."""
+    return (ph or hasher()).check_needs_rehash(stored_hash)
 
 
-def burn_time(password: str) -> None:
+def burn_time(password: str, ph: PasswordHasher | None = None) -> None:
     """Spend the time of one verification, so unknown accounts answer as slowly as known ones."""
+    ph = ph or hasher()
     with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
-        _hasher.verify(_dummy_hash(), password)
+        ph.verify(_dummy_hash(ph), password)
 
 
 @cache
-def _dummy_hash() -> str:
-    return _hasher.hash("dummy password that never matches anything")
+def _dummy_hash(ph: PasswordHasher) -> str:
+    return ph.hash("dummy password that never matches anything")
 
 
 @cache
