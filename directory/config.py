@@ -66,6 +66,13 @@ DEFAULTS: dict[str, Any] = {
         "page_size": 500,
         "tombstone_guard_share": 0.2,
         "misfire_grace_seconds": 300,
+        "request_deadline_seconds": 120.0,
+        "max_dump_bytes": 5_000_000_000,
+        "backoff_factor": 0.5,
+        "retry_after_max_seconds": 60.0,
+        "push_batch_size": 200,
+        "tombstone_guard_min": 10,
+        "lease_seconds": 30,
     },
     "peers": [],
 }
@@ -80,6 +87,9 @@ PEER_DEFAULTS: dict[str, Any] = {
     "relay": False,
     "hub": False,
     "mapping": {},
+    "schedule_seconds": 0,
+    "metadata_prefix": "oai_dc",
+    "oai_set": "",
 }
 
 

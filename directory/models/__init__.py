@@ -13,6 +13,15 @@ from directory.models.listings import (
     RevisionKind,
     RevisionState,
 )
+from directory.models.sync import (  # noqa: F401  (registers the sync tables)
+    HeldPageRow,
+    HeldRunRow,
+    PushReceiptRow,
+    QuarantineEntry,
+    SchedulerLease,
+    SyncCheckpoint,
+    SyncRun,
+)
 from directory.models.users import Role, User
 
 __all__ = [

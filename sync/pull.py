@@ -1,0 +1,258 @@
+"""Pull: read a peer's pages after the checkpoint, validate, apply, commit page + checkpoint.
+
+A page is applied and its cursor saved in one store transaction, so a crash at any
+point resumes from the last committed page: nothing lost, nothing applied twice
+(and the version rule would make a repeat harmless anyway). Invalid records are
+quarantined with their raw payload; the rest of the page still applies. A feed-level
+failure (FeedError) fails the run and leaves the checkpoint where it was.
+
+Tombstone guard: before applying a page, the tombstones this run would apply to
+records held live from the peer are counted; once they exceed
+``tombstone_guard_share`` of those records (and ``tombstone_guard_min``), the run
+stops before applying that page, stores it and every following page as a held
+run, and waits for a focal point to confirm (apply exactly the stored pages) or
+discard it (nothing applied; the checkpoint stays, so the next pull reads again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from schemas import ValidationIssue, validate_record
+from sync.adapters import Page, PageItem, PullAdapter
+from sync.errors import FeedError, HeldRunPending, SyncError
+from sync.outcomes import Outcome
+from sync.peers import PULL, PeerSpec, SyncSettings
+from sync.runs import RunCounts, RunOutcome, RunReport
+from sync.store import HeldPage, Rejected, SyncStore
+
+Progress = Callable[[RunCounts], None]
+
+
+@dataclass
+class _Split:
+    accepted: list[PageItem]
+    rejected: list[Rejected]
+    conflicts: int
+
+
+def check_item(item: PageItem, peer: PeerSpec, node_id: str) -> list[ValidationIssue]:
+    """Problems that keep an item from being applied: adapter issues, schema, id prefix."""
+    issues = [ValidationIssue(path, message) for path, message in item.issues]
+    issues += validate_record(item.doc)
+    if issues:
+        return issues
+    rid, origin = item.doc["id"], item.doc["origin"]
+    if rid.split(":", 1)[0] != origin:
+        return [ValidationIssue("/id", f"must start with its origin node id {origin!r}")]
+    return []
+
+
+def split_page(items: list[PageItem], peer: PeerSpec, node_id: str) -> _Split:
+    """Sort a page into items to apply, items to quarantine, and other-origin items to skip.
+
+    A peer that is not a relay may only send its own records (and ours, echoed back,
+    which the store answers with CONFLICT): others are counted as conflicts, not errors.
+    """
+    out = _Split([], [], 0)
+    for item in items:
+        issues = check_item(item, peer, node_id)
+        if issues:
+            out.rejected.append(Rejected(item, issues))
+        elif not peer.relay and item.doc["origin"] not in (peer.id, node_id):
+            out.conflicts += 1
+        else:
+            out.accepted.append(item)
+    return out
+
+
+def check_cursor(adapter: PullAdapter, cursor: str | None, page: Page, seen: set[str]) -> None:
+    """Refuse a page whose cursor goes backwards, repeats, or stands still while has_more."""
+    order = adapter.cursor_order(cursor, page.next_cursor)
+    if order is not None and order < 0:
+        raise FeedError("cursor", f"cursor went backwards: {cursor!r} -> {page.next_cursor!r}")
+    if page.has_more and (order == 0 or page.next_cursor == cursor):
+        raise FeedError("cursor", f"cursor did not advance past {cursor!r} while has_more")
+    if page.has_more and page.next_cursor in seen:
+        raise FeedError("cursor", f"cursor {page.next_cursor!r} came back (a loop)")
+
+
+class Puller:
+    """One pull run of one peer."""
+
+    def __init__(
+        self,
+        store: SyncStore,
+        peer: PeerSpec,
+        adapter: PullAdapter,
+        settings: SyncSettings,
+        progress: Progress | None = None,
+    ):
+        self.store, self.peer, self.adapter, self.settings = store, peer, adapter, settings
+        self.progress = progress or (lambda counts: None)
+        self.counts = RunCounts()
+
+    def run(self, *, full: bool = False) -> RunReport:
+        """Pull until the peer has no more pages; record the run; never raise a SyncError."""
+        store, peer = self.store, self.peer
+        checkpoint = store.checkpoint(peer.id, PULL)
+        run_id = store.start_run(peer.id, PULL, checkpoint, "full" if full else "")
+        report = RunReport(run_id, peer.id, PULL, RunOutcome.RUNNING, self.counts, checkpoint)
+        report.cursor_after = checkpoint
+        try:
+            held = store.pending_held(peer.id)
+            if held is not None:
+                raise HeldRunPending(f"held run #{held} awaits a focal point's decision")
+            self._pages(report, None if full else checkpoint, checkpoint)
+        except HeldRunPending as exc:
+            report.outcome, report.error = RunOutcome.SKIPPED, str(exc)
+        except SyncError as exc:
+            report.outcome, report.error = RunOutcome.FAILED, str(exc)
+        except Exception as exc:
+            self._finish(report, RunOutcome.FAILED, f"{exc.__class__.__name__}: {exc}")
+            raise
+        self._finish(report, report.outcome, report.error)
+        return report
+
+    def _finish(self, report: RunReport, outcome: RunOutcome, error: str) -> None:
+        report.outcome = RunOutcome.SUCCESS if outcome == RunOutcome.RUNNING else outcome
+        report.error = error
+        self.store.finish_run(
+            report.run_id, report.outcome, self.counts, report.cursor_after, error
+        )
+
+    def _pages(self, report: RunReport, cursor: str | None, stored: str | None) -> None:
+        live = self.store.live_count(self.peer.id)
+        tombstoned, seen = 0, set()
+        while True:
+            page = self.adapter.fetch_page(cursor, self.settings.page_size)
+            check_cursor(self.adapter, cursor, page, seen)
+            seen.add(page.next_cursor)
+            split = split_page(page.items, self.peer, self.store.node_id)
+            tombstoned += self._tombstone_hits(split.accepted)
+            if self._guard_trips(tombstoned, live):
+                self._hold(report, page, cursor)
+                return
+            self._apply(report, page, split, stored)
+            stored = cursor = page.next_cursor
+            if not page.has_more:
+                return
+
+    def _apply(self, report: RunReport, page: Page, split: _Split, stored: str | None) -> None:
+        results = self.store.apply_page(
+            report.run_id, self.peer, split.accepted, split.rejected, stored, page.next_cursor
+        )
+        for result in results:
+            self.counts.add(result.outcome)
+        self.counts.add(Outcome.REJECTED, len(split.rejected))
+        self.counts.add(Outcome.CONFLICT, split.conflicts)
+        report.cursor_after = page.next_cursor
+        self.progress(self.counts)
+
+    def _tombstone_hits(self, accepted: list[PageItem]) -> int:
+        ids = [i.doc["id"] for i in accepted if i.doc.get("deleted") is True]
+        return self.store.live_among(self.peer.id, ids) if ids else 0
+
+    def _guard_trips(self, tombstoned: int, live: int) -> bool:
+        if tombstoned <= self.settings.tombstone_guard_min:
+            return False
+        return tombstoned > self.settings.tombstone_guard_share * live
+
+    def _hold(self, report: RunReport, page: Page, cursor: str | None) -> None:
+        """Store this page and every following one, unapplied, as a held run."""
+        number, held_id, seen = 0, None, {page.next_cursor}
+        while True:
+            held = HeldPage(number, page.items, cursor, page.next_cursor)
+            held_id = self.store.hold_page(held_id, report.run_id, self.peer.id, held)
+            self.counts.add(Outcome.HELD, len(page.items))
+            self.progress(self.counts)
+            if not page.has_more:
+                break
+            cursor, number = page.next_cursor, number + 1
+            page = self.adapter.fetch_page(cursor, self.settings.page_size)
+            check_cursor(self.adapter, cursor, page, seen)
+            seen.add(page.next_cursor)
+        report.held_id = held_id
+        report.outcome = RunOutcome.HELD
+        report.error = (
+            f"held: this run would tombstone more than {self.settings.tombstone_guard_share:.0%}"
+            f" of the records held from {self.peer.id}; a focal point must confirm or discard"
+        )
+
+
+def pull(
+    store: SyncStore,
+    peer: PeerSpec,
+    adapter: PullAdapter,
+    settings: SyncSettings,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Run one pull of ``peer`` and return its report (the run is recorded in the store)."""
+    return Puller(store, peer, adapter, settings, progress).run(full=full)
+
+
+def confirm_held(
+    store: SyncStore, peer: PeerSpec, settings: SyncSettings, held_id: int, decided_by: str
+) -> RunReport:
+    """Apply exactly the pages of a held run, as a run of its own, then close the held run.
+
+    Resumable: if a previous confirm died half-way, pages up to the current
+    checkpoint are skipped (the pages chain by cursor).
+    """
+    held = store.held_run(held_id)
+    if held.state != "pending" or held.peer != peer.id:
+        raise SyncError(f"held run #{held_id} of {peer.id} is not pending")
+    checkpoint = store.checkpoint(peer.id, PULL)
+    run_id = store.start_run(peer.id, PULL, checkpoint, f"confirm held #{held_id}")
+    puller = Puller(store, peer, _NoFetch(), settings)
+    report = RunReport(run_id, peer.id, PULL, RunOutcome.RUNNING, puller.counts, checkpoint)
+    report.cursor_after = checkpoint
+    try:
+        started = checkpoint == held.cursor_before
+        for page in store.held_pages(held_id):
+            if not started:
+                started = page.next_cursor == checkpoint
+                continue
+            split = split_page(page.items, peer, store.node_id)
+            puller._apply(report, Page(page.items, page.next_cursor, True), split, checkpoint)
+            checkpoint = page.next_cursor
+        if not started:
+            raise SyncError(f"checkpoint {checkpoint!r} is not on held run #{held_id}'s pages")
+        store.close_held(held_id, "confirmed", decided_by)
+    except SyncError as exc:
+        puller._finish(report, RunOutcome.FAILED, str(exc))
+        return report
+    puller._finish(report, RunOutcome.RUNNING, "")
+    return report
+
+
+def discard_held(store: SyncStore, held_id: int, decided_by: str) -> None:
+    """Drop a held run unapplied; the checkpoint stays, so the next pull reads those pages again."""
+    store.close_held(held_id, "discarded", decided_by)
+
+
+def retry_quarantined(
+    store: SyncStore, peer: PeerSpec, adapter: PullAdapter, quarantine_id: int
+) -> tuple[bool, list[ValidationIssue]]:
+    """Re-parse and re-check one quarantined item; apply it if it now passes."""
+    _peer, raw = store.quarantined_item(quarantine_id)
+    try:
+        item = adapter.reparse(raw)
+    except FeedError as exc:
+        item = PageItem(None, raw, [("", exc.message)])
+    issues = check_item(item, peer, store.node_id)
+    store.retry_quarantined(quarantine_id, peer, item, issues)
+    return not issues, issues
+
+
+class _NoFetch:
+    """Stands in for an adapter when applying stored pages: cursors are not compared."""
+
+    def fetch_page(self, cursor, limit):  # pragma: no cover - never called
+        raise SyncError("confirming a held run fetches nothing")
+
+    def cursor_order(self, before, after):
+        return None
