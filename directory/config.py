@@ -57,7 +57,19 @@ DEFAULTS: dict[str, Any] = {
         "smtp_password_env": "SMEDIR_SMTP_PASSWORD",
         "smtp_starttls": True,
     },
-    "api": {"max_body_bytes": 2_097_152, "feed_max_limit": 1000, "feed_default_limit": 100},
+    "api": {
+        "max_body_bytes": 2_097_152,
+        "feed_max_limit": 1000,
+        "feed_default_limit": 100,
+        "rate_limit_per_minute": 600,
+    },
+    "oai": {
+        "page_size": 100,
+        "token_ttl_seconds": 3600,
+        "admin_email": "admin@example.org",
+        "repository_identifier": "",
+        "require_token": False,
+    },
     "sync": {
         "connect_timeout": 5.0,
         "read_timeout": 30.0,

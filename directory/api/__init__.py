@@ -47,11 +47,13 @@ bp.register_error_handler(HTTPException, from_http_exception)
 
 
 def register_api(app: Flask) -> None:
-    """Attach the API blueprint to ``app``."""
+    """Attach the JSON API and the OAI-PMH endpoint to ``app``."""
     from directory.extensions import csrf
+    from directory.oai import register_oai
 
     app.register_blueprint(bp)
     csrf.exempt(bp)
+    register_oai(app)
 
 
 __all__ = ["bp", "problem", "register_api"]
