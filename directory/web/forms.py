@@ -27,6 +27,10 @@ LIST_FIELDS = frozenset({"/export_markets", "/sharing/peers"})  # multi-valued i
 REPEATED = ("/sectors", "/products", "/certifications", "/contact/social")
 
 LABELS: dict[str, Any] = {
+    "/id": _l("Record id"),
+    "/origin": _l("Origin directory"),
+    "/version": _l("Version"),
+    "/updated_at": _l("Last updated"),
     "/names": _l("Name"),
     "/names/km": _l("Name in Khmer"),
     "/names/en": _l("Name in English"),

@@ -1,0 +1,173 @@
+"""The focal point's pages on both databases: queue filters, the review page, decisions."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from directory.models import AuditEntry, Listing, ListingState, Revision, RevisionState, Role
+from tests.conftest import load_example
+from tests.directory.pages_helpers import (
+    add_account,
+    form_fields,
+    login,
+    pending_listing,
+    post_form,
+    published_listing,
+    read,
+    signed_in,
+)
+
+RICE = load_example("battambang-rice-mill")  # KH-2 Battambang, sectors 1061 4630
+PEPPER = load_example("kampot-pepper-farm")
+
+
+def _queue_ids(client, query: str = "") -> list[int]:
+    html = client.get(f"/review?lang=en{query}").text
+    return [int(n) for n in re.findall(r'data-revision="(\d+)"', html)]
+
+
+def test_queue_is_oldest_first_and_filters_by_province_sector_and_kind(app):
+    owner = add_account(app)
+    reviewer = add_account(app, Role.FOCAL_POINT, "KH")
+    _, rice_rev = pending_listing(app, owner, RICE)
+    _, pepper_rev = pending_listing(app, owner, PEPPER)
+    published_id = published_listing(
+        app, owner, {**RICE, "registration": {**RICE["registration"], "number": "777"}}, reviewer
+    )
+    owner_client = app.test_client()
+    login(owner_client, owner)
+    edit = [*form_fields({**RICE, "registration": {**RICE["registration"], "number": "778"}})]
+    post_form(owner_client, f"/my/listings/{published_id}/edit", [*edit, ("action", "submit")])
+    edit_rev = read(
+        app,
+        lambda s: s.execute(
+            select(Revision.id).where(
+                Revision.listing_id == published_id, Revision.state == RevisionState.PENDING
+            )
+        ).scalar_one(),
+    )
+    client, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    assert _queue_ids(client) == [rice_rev, pepper_rev, edit_rev]
+    province = PEPPER["address"]["province"]
+    assert _queue_ids(client, f"&province={province}") == [pepper_rev]
+    assert _queue_ids(client, "&sector=1061") == [rice_rev, edit_rev]
+    assert _queue_ids(client, "&kind=edit") == [edit_rev]
+    assert _queue_ids(client, "&kind=new") == [rice_rev, pepper_rev]
+    assert _queue_ids(client, "&kind=remote") == []
+
+
+def test_a_focal_point_of_another_country_sees_nothing(app):
+    owner = add_account(app)
+    pending_listing(app, owner, RICE)
+    client, _ = signed_in(app, Role.FOCAL_POINT, "TH")
+    assert _queue_ids(client) == []
+
+
+def test_review_page_shows_diff_verified_fields_history_and_duplicates(app):
+    owner = add_account(app)
+    reviewer = add_account(app, Role.FOCAL_POINT, "KH")
+    listing_id = published_listing(app, owner, RICE, reviewer)
+    # another business with the same registration number is waiting too
+    twin = {**RICE, "names": {"en": "Meas Rice Twin"}}
+    twin_id, twin_rev = pending_listing(app, add_account(app), twin)
+    owner_client = app.test_client()
+    login(owner_client, owner)
+    changed = {**RICE, "names": {**RICE["names"], "en": "Battambang Meas Rice Mill Co"}}
+    changed["descriptions"] = {"en": "Rice milling since 1998."}
+    post_form(
+        owner_client,
+        f"/my/listings/{listing_id}/edit",
+        [*form_fields(changed), ("action", "submit")],
+    )
+    client, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    rev_id = _queue_ids(client, "&kind=edit")[0]
+    html = client.get(f"/review/{rev_id}?lang=en").text
+    assert 'data-field="names"' in html and 'data-field="descriptions"' in html
+    assert 'class="verified" data-field="names"' in html
+    assert 'class="verified" data-field="descriptions"' not in html
+    assert "Verified fields changed:" in html
+    assert "<del>Battambang Meas Rice Mill</del>" in html
+    assert "<ins>Battambang Meas Rice Mill Co</ins>" in html
+    assert 'data-field="registration"' not in html  # unchanged fields are not in the diff
+    assert "Possible duplicates" in html and twin_id in html and "same registration" in html
+    assert "History" in html and html.count("<tr") >= 3
+    twin_page = client.get(f"/review/{twin_rev}?lang=en").text
+    assert listing_id in twin_page  # the published listing is the twin's duplicate
+
+
+def test_request_changes_needs_a_reason_and_the_owner_sees_it(app):
+    owner_client, owner = signed_in(app)
+    listing_id, rev_id = pending_listing(app, owner, RICE)
+    client, reviewer = signed_in(app, Role.FOCAL_POINT, "KH")
+    response = post_form(client, f"/review/{rev_id}?lang=en", {"decision": "request_changes"})
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"] + "?lang=en").text
+    assert "Please give a reason" in follow
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
+    reason = "Please add the registration certificate number as printed."
+    response = post_form(
+        client, f"/review/{rev_id}", {"decision": "request_changes", "reason": reason}
+    )
+    assert response.status_code == 302
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.CHANGES_REQUESTED
+    assert reason in owner_client.get("/my/listings").text
+    assert reason in owner_client.get(f"/my/listings/{listing_id}/edit").text
+    audit = read(app, lambda s: s.execute(select(AuditEntry)).scalars().all())
+    assert [(a.action, a.target, a.actor_email) for a in audit] == [
+        ("review.request_changes", f"listing:{listing_id}", reviewer)
+    ]
+    assert reason in audit[0].detail
+
+
+def test_fix_resubmit_approve_then_public(app):
+    owner_client, owner = signed_in(app)
+    listing_id, rev_id = pending_listing(app, owner, RICE)
+    client, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    post_form(client, f"/review/{rev_id}", {"decision": "request_changes", "reason": "Fix it"})
+    fixed = {**RICE, "names": {**RICE["names"], "en": "Battambang Meas Rice Mill Ltd"}}
+    post_form(
+        owner_client,
+        f"/my/listings/{listing_id}/edit",
+        [*form_fields(fixed), ("action", "submit")],
+    )
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
+    assert app.test_client().get(f"/listings/{listing_id}").status_code == 404
+    response = post_form(client, f"/review/{rev_id}", {"decision": "approve"})
+    assert response.status_code == 302
+    assert read(app, lambda s: s.get(Listing, listing_id)).state == ListingState.PUBLISHED
+    page = app.test_client().get(f"/listings/{listing_id}?lang=en")
+    assert page.status_code == 200 and "Battambang Meas Rice Mill Ltd" in page.text
+    actions = read(app, lambda s: s.execute(select(AuditEntry.action)).scalars().all())
+    assert sorted(actions) == ["review.approve", "review.request_changes"]
+
+
+def test_reject_keeps_the_listing_unpublished(app):
+    _, owner = signed_in(app)
+    listing_id, rev_id = pending_listing(app, owner, RICE)
+    client, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    post_form(client, f"/review/{rev_id}", {"decision": "reject", "reason": "Not a business"})
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.REJECTED
+    assert app.test_client().get(f"/listings/{listing_id}").status_code == 404
+
+
+def test_owners_and_visitors_cannot_review(app):
+    owner_client, owner = signed_in(app)
+    _, rev_id = pending_listing(app, owner, RICE)
+    assert owner_client.get("/review").status_code == 403
+    assert owner_client.get(f"/review/{rev_id}").status_code == 403
+    visitor = app.test_client().get(f"/review/{rev_id}")
+    assert visitor.status_code == 302 and "/login" in visitor.headers["Location"]
+
+
+def test_an_admin_sees_the_queue_but_cannot_decide(app):
+    _, owner = signed_in(app)
+    _, rev_id = pending_listing(app, owner, RICE)
+    admin, _ = signed_in(app, Role.ADMIN)
+    assert _queue_ids(admin) == [rev_id]
+    page = admin.get(f"/review/{rev_id}?lang=en").text
+    assert 'name="decision"' not in page
+    response = post_form(admin, f"/review/{rev_id}", {"decision": "approve"})
+    assert response.status_code == 403
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
