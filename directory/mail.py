@@ -68,7 +68,7 @@ def _write_to_folder(folder: Path, msg: EmailMessage) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{uuid.uuid4().hex}.eml"
     tmp = folder / f".{name}.tmp"
-    tmp.write_bytes(msg.as_bytes(policy=policy.SMTP))
+    tmp.write_bytes(msg.as_bytes(policy=policy.default))
     os.replace(tmp, folder / name)  # readers never see a half-written file
     return folder / name
 
