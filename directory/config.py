@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
         "login_max_failures": 5,
         "login_max_failures_per_address": 20,
         "password_reset_minutes": 60,
+        "password_reset_per_hour": 3,
         "argon2_memory_kib": 65536,
         "argon2_time_cost": 3,
         "argon2_parallelism": 4,

@@ -43,6 +43,7 @@ class AccountPolicy:
     login_max_failures_per_address: int = 20
     login_window_seconds: int = 900
     password_reset_minutes: int = 60
+    password_reset_per_hour: int = 3
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
     argon2_parallelism: int = 4
@@ -160,6 +161,7 @@ def authenticate(
         burn_time(password, policy.hasher)
     ok = user is not None and verify_password(user.password_hash, password, policy.hasher)
     if not ok or not user.active:
+        _forget_old_failures(session, email, address, policy)
         session.add(LoginFailure(email=email[:254], address=address, created_at=utcnow()))
         session.flush()
         raise InvalidCredentials()
@@ -191,6 +193,17 @@ def _check_rate_limit(session: Session, email: str, address: str, policy: Accoun
         if oldest is not None:
             retry = int((oldest - since).total_seconds()) + 1
         raise TooManyAttempts(max(retry, 1))
+
+
+def _forget_old_failures(session: Session, email: str, address: str, policy: AccountPolicy) -> None:
+    """Drop this account's and address's failures that fell out of the window (keeps it small)."""
+    since = utcnow() - timedelta(seconds=policy.login_window_seconds)
+    session.exec(
+        delete(LoginFailure).where(
+            or_(LoginFailure.email == email, LoginFailure.address == address),
+            LoginFailure.created_at < since,
+        )
+    )
 
 
 def sign_out_everywhere(session: Session, user: User) -> None:
@@ -226,12 +239,23 @@ def set_password(session: Session, user: User, new: str, policy: AccountPolicy) 
 def request_password_reset(
     session: Session, email: str, secret_key: str, policy: AccountPolicy
 ) -> tuple[User, str] | None:
-    """A (user, token) for an active account with this email, else None (caller answers alike)."""
+    """A (user, token) for an active account with this email, else None (caller answers alike).
+
+    At most ``password_reset_per_hour`` links per account and hour, so the form
+    cannot be used to flood someone's inbox; past that, None as for an unknown email.
+    """
     user = find_user(session, email)
     if user is None or not user.active:
         return None
-    nonce = secrets.token_urlsafe(24)
     now = utcnow()
+    recent = session.exec(
+        select(func.count()).where(
+            PasswordReset.user_id == user.id, PasswordReset.created_at >= now - timedelta(hours=1)
+        )
+    ).one()
+    if recent >= policy.password_reset_per_hour:
+        return None
+    nonce = secrets.token_urlsafe(24)
     session.add(
         PasswordReset(
             user_id=user.id,

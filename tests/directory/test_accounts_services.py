@@ -137,6 +137,14 @@ def test_failures_older_than_the_window_do_not_count(session):
         session.add(LoginFailure(email=user.email, address="10.0.0.1", created_at=old))
     session.commit()
     assert accounts.authenticate(session, user.email, GOOD, "10.0.0.1", POLICY) == user
+    # a new failure sweeps expired rows of its account and address away
+    session.add(LoginFailure(email="someone@example.com", address="10.0.0.2", created_at=old))
+    session.add(LoginFailure(email=user.email, address="10.0.0.3", created_at=old))
+    session.commit()
+    with pytest.raises(accounts.InvalidCredentials):
+        accounts.authenticate(session, user.email, "wrong", "10.0.0.2", POLICY)
+    session.commit()
+    assert [f.address for f in session.exec(select(LoginFailure))] == ["10.0.0.2"]
 
 
 def test_change_password_checks_the_current_one_and_bumps_auth_version(session):
@@ -170,6 +178,19 @@ def test_reset_token_sets_a_new_password_once(session):
     with pytest.raises(accounts.AccountError) as err:
         accounts.reset_password(session, token, "yet another phrase", SECRET, POLICY)
     assert err.value.field == "token"
+
+
+def test_reset_links_are_limited_per_hour(session):
+    user = signup(session)
+    for _ in range(POLICY.password_reset_per_hour):
+        assert accounts.request_password_reset(session, user.email, SECRET, POLICY) is not None
+    session.commit()
+    assert accounts.request_password_reset(session, user.email, SECRET, POLICY) is None
+    for row in session.exec(select(PasswordReset)):
+        row.created_at = utcnow() - timedelta(hours=2)
+        session.add(row)
+    session.commit()
+    assert accounts.request_password_reset(session, user.email, SECRET, POLICY) is not None
 
 
 def test_reset_for_an_unknown_email_gives_nothing(session):
