@@ -206,6 +206,11 @@ from directory.cli_users import users_command  # noqa: E402  (after cli, which i
 
 cli.add_command(users_command)
 
+from directory.cli_sync import scheduler_command, sync_group  # noqa: E402
+
+cli.add_command(sync_group)
+cli.add_command(scheduler_command)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -10,14 +10,15 @@ compare-and-set, all in one commit.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from directory.db import new_session, transaction
+from directory.db import is_sqlite, new_session, transaction
 from directory.models import Listing, ListingState
 from directory.models.base import utcnow
 from directory.models.sync import (
@@ -25,6 +26,7 @@ from directory.models.sync import (
     HeldRunRow,
     PushReceiptRow,
     QuarantineEntry,
+    SchedulerLease,
     SyncCheckpoint,
     SyncRun,
 )
@@ -400,3 +402,108 @@ def receipt_errors(row: PushReceiptRow) -> list[dict[str, str]]:
     """A receipt's errors as [{"path", "message"}]."""
     return orjson.loads(row.errors) if row.errors else []
 
+
+class SqliteLease:
+    """Scheduler leadership on SQLite: a lease row, taken when free or expired, renewed."""
+
+    def __init__(self, engine: Engine, holder: str, seconds: int, name: str = "sync-scheduler"):
+        self.engine, self.holder, self.seconds, self.name = engine, holder, seconds, name
+
+    def acquire(self) -> bool:
+        """Take the lease if nobody holds a live one."""
+        now = utcnow()
+        expires = now + timedelta(seconds=self.seconds)
+        with transaction(self.engine) as s:
+            row = s.get(SchedulerLease, self.name)
+            if row is None:
+                s.add(SchedulerLease(name=self.name, holder=self.holder, expires_at=expires))
+                return True
+            if row.holder != self.holder and _aware(row.expires_at) > now:
+                return False
+            row.holder, row.expires_at = self.holder, expires
+            s.add(row)
+            return True
+
+    def renew(self) -> bool:
+        """Extend the lease while we still hold it."""
+        expires = utcnow() + timedelta(seconds=self.seconds)
+        t = SchedulerLease.__table__
+        with transaction(self.engine) as s:
+            done = s.execute(
+                update(t)
+                .where(t.c.name == self.name, t.c.holder == self.holder)
+                .values(expires_at=expires)
+            ).rowcount
+        return done == 1
+
+    def release(self) -> None:
+        """Drop the lease if it is ours."""
+        t = SchedulerLease.__table__
+        with transaction(self.engine) as s:
+            s.execute(t.delete().where(t.c.name == self.name, t.c.holder == self.holder))
+
+
+class PgAdvisoryLock:
+    """Scheduler leadership on PostgreSQL: a session-level advisory lock on its own connection.
+
+    The lock lives as long as the connection: if the process dies, PostgreSQL
+    drops it and a waiting scheduler takes over on its next try.
+    """
+
+    KEY = 0x5D_53_59_4E  # "SMDSYN"-ish; any constant shared by every scheduler of a database
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.conn = None
+
+    def acquire(self) -> bool:
+        """Try the lock on a fresh dedicated connection."""
+        self.release()
+        conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.KEY}).scalar()
+        if got:
+            self.conn = conn
+        else:
+            conn.close()
+        return bool(got)
+
+    def renew(self) -> bool:
+        """The lock holds while our connection is alive and still owns it."""
+        if self.conn is None:
+            return False
+        try:
+            return bool(
+                self.conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                        " AND pid = pg_backend_pid() AND objid = :k AND granted"
+                    ),
+                    {"k": self.KEY},
+                ).scalar()
+            )
+        except Exception:
+            self.conn = None
+            return False
+
+    def release(self) -> None:
+        """Unlock and close the dedicated connection."""
+        if self.conn is None:
+            return
+        try:
+            self.conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.KEY})
+        except Exception:  # the connection is gone: so is the lock
+            pass
+        finally:
+            self.conn.close()
+            self.conn = None
+
+
+def leadership_for(engine: Engine, holder: str, lease_seconds: int):
+    """The right Leadership for the engine's database."""
+    if is_sqlite(engine):
+        return SqliteLease(engine, holder, lease_seconds)
+    return PgAdvisoryLock(engine)
+
+
+def _aware(moment):
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

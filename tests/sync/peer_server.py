@@ -28,6 +28,7 @@ class PeerServer:
         self.stall = threading.Event()  # set: a "stall" page blocks until released
         self.release = threading.Event()
         self.sleep_seconds = 2.0
+        self.delay = 0.0  # seconds to wait before answering any GET (widens kill windows)
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,6 +39,8 @@ class PeerServer:
 
             def do_GET(self):
                 owner.requests.append(("GET", self.path))
+                if owner.delay:
+                    time.sleep(owner.delay)
                 owner._get(self)
 
             def do_POST(self):
