@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -35,16 +37,20 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 
-from directory.app import db_session
+from directory.app import db_session, get_engine
+from directory.db import transaction
 from directory.extensions import login_manager
 from directory.mail import MailError, send_mail
 from directory.models import User
-from directory.services import accounts
+from directory.models.base import utcnow
+from directory.services import accounts, personal_tokens
+from directory.services.errors import NotFound, PermissionDenied
 from directory.web.access import current_actor
 
 bp = Blueprint("auth", __name__)
 
 API_PREFIX = "/api/"
+TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 # endpoints the navigation links to when the blueprint providing them is registered
 NAV_ENDPOINTS = {
     "search": ("public.search", "public.index"),
@@ -60,6 +66,7 @@ def _setup(state) -> None:
     login_manager.login_view = "auth.login"
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(_unauthorized)
+    login_manager.request_loader(load_user_from_bearer)
     hours = app.config["SMEDIR"]["security"]["session_hours"]
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
     app.register_error_handler(401, _on_401)
@@ -75,6 +82,33 @@ def load_user(user_id: str) -> User | None:
     if user is None or not user.active or user.auth_version != int(version):
         return None
     return user
+
+
+def load_user_from_bearer(req) -> User | None:
+    """Under /api/ only: the user of an ``Authorization: Bearer smedir_pat_...`` token.
+
+    Sets ``g.personal_token`` so API views know the request carries no cookie
+    (a bearer request cannot be forged cross-site, so it needs no CSRF token).
+    """
+    if not req.path.startswith(API_PREFIX):
+        return None
+    scheme, _sep, value = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    found = personal_tokens.authenticate_personal_token(db_session(), value.strip())
+    if found is None:
+        return None
+    user, token = found
+    g.personal_token = token
+    if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
+        with transaction(get_engine(current_app)) as session:
+            personal_tokens.touch_personal_token(session, token.id)
+    return user
+
+
+def authenticated_by_token() -> bool:
+    """True when this request's user came from a personal token, not the session cookie."""
+    return g.get("personal_token") is not None
 
 
 def _unauthorized():
@@ -271,6 +305,39 @@ def reset_password(token: str):
                 return redirect(url_for("auth.login"))
     status = 400 if errors else 200
     return render_template("auth/reset.html", errors=errors, token=token), status
+
+
+@bp.route("/account/tokens", methods=["GET", "POST"])
+@login_required
+def tokens():
+    """The user's personal API tokens: create one (shown once), list, revoke."""
+    user, errors, created = current_actor(), {}, None
+    if request.method == "POST":
+        try:
+            _token, created = personal_tokens.create_personal_token(
+                db_session(), user, request.form.get("name", "")
+            )
+        except accounts.AccountError as exc:
+            errors[exc.field] = str(exc.message)
+        else:
+            db_session().commit()
+    rows = personal_tokens.list_personal_tokens(db_session(), user)
+    response = render_template("auth/tokens.html", tokens=rows, created=created, errors=errors)
+    headers = {"Cache-Control": "no-store"}  # the new token must not sit in a cache
+    return response, 400 if errors else 200, headers
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    """Revoke one of the user's tokens."""
+    try:
+        personal_tokens.revoke_personal_token(db_session(), current_actor(), token_id)
+    except (NotFound, PermissionDenied):
+        abort(404)
+    db_session().commit()
+    flash(_("The token is revoked."), "info")
+    return redirect(url_for("auth.tokens"))
 
 
 def _current_locale():
