@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from directory.api import exchange  # noqa: F401  (routes)
+from directory.api import exchange, listings, openapi  # noqa: F401  (routes)
 from directory.api.blueprint import bp
 from directory.api.problems import (
     ApiError,
@@ -19,6 +19,7 @@ from directory.api.problems import (
     from_service_error,
     problem,
 )
+from directory.api.ratelimit import check_rate_limit
 from directory.services.errors import ServiceError
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -41,6 +42,7 @@ def unknown(rest: str):
     raise NotFound(f"no API resource at {request.path}")
 
 
+bp.before_request(check_rate_limit)
 bp.register_error_handler(ApiError, from_api_error)
 bp.register_error_handler(ServiceError, from_service_error)
 bp.register_error_handler(HTTPException, from_http_exception)

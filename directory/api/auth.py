@@ -97,6 +97,9 @@ def json_body() -> Any:
     """The parsed JSON body; 400 when it is not JSON (413 over the size limit comes first)."""
     raw = request.get_data(cache=True)
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise ApiError(400, f"the body is not valid JSON: {exc}") from None
+    if b"\\u0000" in raw:  # the databases cannot store NUL characters in text
+        raise ApiError(400, "the body contains a NUL character (\\u0000)")
+    return body

@@ -23,6 +23,7 @@ from directory.services.reviews import hold_remote_changes
 from schemas import ValidationIssue, validate
 from sync.outcomes import Outcome
 
+MAX_VERSION = 2_147_483_647  # listings.version is a 32-bit integer column
 STATUS = {
     Outcome.CREATED: "applied",
     Outcome.UPDATED: "applied",
@@ -62,9 +63,19 @@ def push_changes(
     if body["source"] != peer_id:
         raise PermissionDenied(f"source {body['source']!r} is not the token's peer {peer_id!r}")
     docs = body["changes"]
+    results: list[ApplyResult | None] = [_out_of_range(d) for d in docs]
+    accepted = [d for d, r in zip(docs, results, strict=True) if r is None]
     relay = bool(peer_config.get("relay"))
-    if peer_config.get("trust") == "review":
-        results = hold_remote_changes(session, docs, node=node, source_peer=peer_id, relay=relay)
-    else:
-        results = apply_remote_changes(session, docs, node=node, source_peer=peer_id, relay=relay)
+    apply = hold_remote_changes if peer_config.get("trust") == "review" else apply_remote_changes
+    applied = iter(apply(session, accepted, node=node, source_peer=peer_id, relay=relay))
+    results = [r if r is not None else next(applied) for r in results]
     return {"receipts": [receipt(r, d) for r, d in zip(results, docs, strict=True)]}
+
+
+def _out_of_range(doc: dict[str, Any]) -> ApplyResult | None:
+    """A version the database cannot hold (the schema sets no maximum) is rejected here."""
+    version = doc["version"]
+    if 1 <= version <= MAX_VERSION:
+        return None
+    issue = ValidationIssue("/version", f"must be from 1 to {MAX_VERSION}")
+    return ApplyResult(doc["id"], version, Outcome.REJECTED, [issue])

@@ -32,7 +32,7 @@ def add_user(app, role: str = Role.OWNER, email: str | None = None) -> User:
     """A committed user on the app's database."""
     with new_session(engine_of(app), write=True) as session:
         n = next(_emails)
-        user = User(email=email or f"{role}{n}@example.com", role=role)
+        user = User(email=email or f"exchange-{role}{n}@example.com", role=role)
         session.add(user)
         session.commit()
         return user

@@ -1,0 +1,202 @@
+"""Listings over JSON: public search and read (with ETags), owners' drafts with If-Match."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from directory import permissions
+from directory.api.auth import json_body, require_owner_session
+from directory.api.blueprint import bp
+from directory.api.problems import ApiError
+from directory.api.public import public_document
+from directory.app import db_session, get_node
+from directory.models import Listing, ListingState, Revision
+from directory.records import parse_json
+from directory.services import listings as listing_svc
+from directory.services.search import SearchFilters, search_listings
+
+TEXT_FILTERS = ("q", "province", "sector", "section", "size_class", "legal_form", "country")
+FLAG_FILTERS = ("women_owned", "youth_owned")
+MAX_PAGE = 100_000
+
+
+def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(orjson.dumps(data), status=status, mimetype="application/json", headers=headers)
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ApiError(
+            400,
+            f"{name} must be an integer from {low} to {high}",
+            errors=[(f"/{name}", f"must be an integer from {low} to {high}")],
+        )
+    return int(raw)
+
+
+def _filters() -> SearchFilters:
+    values: dict[str, Any] = {}
+    for name in TEXT_FILTERS:
+        value = request.args.get(name, "").strip()
+        if "\x00" in value or len(value) > 200:
+            raise ApiError(400, f"{name} is not acceptable", errors=[(f"/{name}", "bad value")])
+        values[name] = value or None
+    values["q"] = values["q"] or ""
+    for name in FLAG_FILTERS:
+        raw = request.args.get(name, "")
+        if raw not in ("", "true", "false"):
+            raise ApiError(
+                400, f"{name} must be true or false", errors=[(f"/{name}", "must be true or false")]
+            )
+        values[name] = None if raw == "" else raw == "true"
+    return SearchFilters(**values)
+
+
+@bp.get("/v1/listings")
+def search():
+    """Published, publicly shared listings matching the web search's filters."""
+    search_cfg = current_app.config["SMEDIR"]["search"]
+    page = _int_arg("page", 1, 1, MAX_PAGE)
+    per_page = _int_arg("per_page", search_cfg["page_size"], 1, search_cfg["max_page_size"])
+    result = search_listings(db_session(), _filters(), page=page, per_page=per_page)
+    items = [public_document(listing.document) for listing in result.items]
+    return _json({"items": items, "total": result.total, "page": page, "per_page": per_page})
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+@bp.get("/v1/listings/<listing_id>")
+def read(listing_id: str):
+    """One published, public listing; ETag is its version, If-None-Match gives 304."""
+    listing = db_session().get(Listing, listing_id)
+    if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
+        raise ApiError(404, f"no published listing {listing_id}")
+    tag = _etag(listing.version)
+    if request.if_none_match.contains(tag[1:-1]) or request.if_none_match.star_tag:
+        return Response(status=304, headers={"ETag": tag})
+    return _json(public_document(listing.document), headers={"ETag": tag})
+
+
+# --- owners -----------------------------------------------------------------------------
+
+
+def edit_tag(listing: Listing, revision: Revision | None) -> str:
+    """The owner's edit tag: changes whenever the published version or the draft changes."""
+    state = f"{listing.version}|{listing.state}"
+    if revision is not None:
+        state += f"|{revision.number}|{revision.state}|{revision.document}"
+    return '"e' + hashlib.sha256(state.encode()).hexdigest()[:20] + '"'
+
+
+def owner_view(listing: Listing, revision: Revision | None) -> dict[str, Any]:
+    """What an owner sees of their listing: state, published version, the open draft."""
+    return {
+        "id": listing.id,
+        "state": listing.state,
+        "version": listing.version,
+        "published": parse_json(listing.document) if listing.document else None,
+        "draft": parse_json(revision.document) if revision else None,
+        "draft_state": revision.state if revision else None,
+    }
+
+
+def _own_listing(listing_id: str, *, lock: bool = False) -> tuple[Listing, Revision | None]:
+    actor = require_owner_session()
+    session = db_session()
+    listing = session.get(Listing, listing_id, with_for_update=lock)
+    if listing is None or not permissions.can_view_listing_private(actor, listing):
+        raise ApiError(404, f"no listing {listing_id} of yours")
+    return listing, listing_svc.open_revision(session, listing_id)
+
+
+def _owner_response(listing: Listing, status: int = 200, **headers) -> Response:
+    revision = listing_svc.open_revision(db_session(), listing.id)
+    headers["ETag"] = edit_tag(listing, revision)
+    return _json(owner_view(listing, revision), status, headers)
+
+
+@bp.get("/v1/session")
+def session_info():
+    """Who is signed in, and the CSRF token their writes must send in ``X-CSRFToken``."""
+    actor = require_owner_session()
+    user = {"id": actor.id, "email": actor.email, "role": actor.role}
+    return _json({"user": user, "csrf_token": generate_csrf()})
+
+
+@bp.get("/v1/my/listings")
+def my_listings():
+    """The signed-in owner's listings."""
+    actor = require_owner_session()
+    session = db_session()
+    out = []
+    for listing in listing_svc.listings_of(session, actor):
+        out.append(owner_view(listing, listing_svc.open_revision(session, listing.id)))
+    return _json({"items": out})
+
+
+@bp.get("/v1/my/listings/<listing_id>")
+def my_listing(listing_id: str):
+    """One of the owner's listings with its edit tag (ETag) for If-Match."""
+    listing, _ = _own_listing(listing_id)
+    return _owner_response(listing)
+
+
+@bp.post("/v1/listings")
+def create():
+    """Create a draft listing owned by the signed-in owner."""
+    actor = require_owner_session()
+    data = _object_body()
+    session = db_session()
+    listing = listing_svc.create_draft(session, actor, data, node=get_node(current_app))
+    session.commit()
+    location = url_for("api.my_listing", listing_id=listing.id)
+    return _owner_response(listing, 201, Location=location)
+
+
+@bp.put("/v1/listings/<listing_id>")
+def update(listing_id: str):
+    """Save the owner's edit; needs If-Match with the current edit tag (428 without, 412 if
+    stale)."""
+    require_owner_session()
+    if "If-Match" not in request.headers:
+        raise ApiError(428, "send If-Match with the ETag of GET /api/v1/my/listings/{id}")
+    listing, revision = _own_listing(listing_id, lock=True)
+    current = edit_tag(listing, revision)
+    if not (request.if_match.star_tag or request.if_match.contains(current[1:-1])):
+        raise ApiError(412, "the listing changed since you read it", headers={"ETag": current})
+    data = _object_body()
+    session = db_session()
+    listing_svc.update_draft(
+        session, require_owner_session(), listing_id, data, node=get_node(current_app)
+    )
+    session.commit()
+    return _owner_response(listing)
+
+
+@bp.post("/v1/listings/<listing_id>/submit")
+def submit(listing_id: str):
+    """Send the draft to review (or publish it at once when no verified field changed)."""
+    listing, _ = _own_listing(listing_id)
+    session = db_session()
+    listing_svc.submit_for_review(
+        session, require_owner_session(), listing_id, node=get_node(current_app)
+    )
+    session.commit()
+    return _owner_response(listing)
+
+
+def _object_body() -> dict[str, Any]:
+    body = json_body()
+    if not isinstance(body, dict):
+        raise ApiError(422, "the body must be a JSON object", errors=[("", "must be an object")])
+    return body

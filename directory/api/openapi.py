@@ -1,0 +1,388 @@
+"""The OpenAPI 3.1 description of the API, the shared JSON Schemas it references, a docs page.
+
+The record, draft, change, feed-page, push-batch and push-receipts shapes are
+not restated here: each file of ``schemas/`` is served as is at
+``/api/schemas/<name>.schema.json`` and also placed, unchanged and with its own
+``$id``, under ``components/schemas``; operations ``$ref`` those ``$id``s, so
+a JSON Schema 2020-12 resolver (as OpenAPI 3.1 uses) finds them inside this
+document and never fetches anything.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import orjson
+from flask import Response, abort, current_app, render_template, request
+
+from directory.api.blueprint import bp
+from schemas.loader import BASE_URI, SCHEMA_DIR, load_schemas
+
+PROBLEM = "application/problem+json"
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    304: "Not modified (the ETag matches If-None-Match)",
+    400: "Malformed JSON or query parameter",
+    401: "No valid credentials",
+    403: "Not allowed (scope, role, CSRF or peer rules)",
+    404: "Not found",
+    409: "Not possible in the listing's current state",
+    412: "If-Match does not match the current edit tag",
+    413: "Body larger than api.max_body_bytes",
+    422: "The body fails validation; errors[] name the fields",
+    428: "If-Match is required",
+    429: "Too many requests; see Retry-After",
+}
+
+
+def shared(name: str) -> dict[str, str]:
+    """A $ref to a shared schema by its $id."""
+    return {"$ref": f"{BASE_URI}/{name}/1.0.0/{name}.schema.json"}
+
+
+def _problem_schema() -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "title", "status"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "instance": {"type": "string"},
+            "errors": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["path", "message"],
+                    "properties": {"path": {"type": "string"}, "message": {"type": "string"}},
+                },
+            },
+        },
+    }
+
+
+def _owner_listing_schema() -> dict[str, Any]:
+    nullable = {"anyOf": [shared("change"), {"type": "null"}]}
+    return {
+        "type": "object",
+        "required": ["id", "state", "version", "published", "draft", "draft_state"],
+        "properties": {
+            "id": {"type": "string"},
+            "state": {"type": "string", "enum": ["draft", "published", "withdrawn"]},
+            "version": {"type": "integer", "minimum": 0},
+            "published": nullable,
+            "draft": {"anyOf": [shared("draft"), {"type": "null"}]},
+            "draft_state": {"type": ["string", "null"]},
+        },
+    }
+
+
+def _responses(*codes: int, ok: dict | None = None, ok_code: int = 200, headers=None) -> dict:
+    out: dict[str, Any] = {}
+    if ok is not None:
+        out[str(ok_code)] = {
+            "description": STATUS_TEXT[ok_code],
+            "content": {"application/json": {"schema": ok}},
+        }
+        if headers:
+            out[str(ok_code)]["headers"] = headers
+    for code in codes:
+        if code == 304:
+            out["304"] = {"description": STATUS_TEXT[304]}
+            continue
+        problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        out[str(code)] = {"description": STATUS_TEXT[code], "content": problem}
+    return out
+
+
+def _query(name: str, schema: dict, description: str = "") -> dict:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "schema": schema,
+        "description": description,
+    }
+
+
+def _path_id() -> dict:
+    return {
+        "name": "listing_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[a-z][a-z0-9-]{1,31}:[A-Za-z0-9._-]{1,64}$"},
+    }
+
+
+ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The version (public) or edit tag"}}
+SESSION = [{"session": []}]
+PEER = [{"peerToken": []}]
+
+
+def _paths() -> dict[str, Any]:
+    text = {"type": "string", "maxLength": 200}
+    flag = {"type": "string", "enum": ["true", "false"]}
+    search_params = [
+        _query(n, text)
+        for n in ("q", "province", "sector", "section", "size_class", "legal_form", "country")
+    ]
+    search_params += [_query("women_owned", flag), _query("youth_owned", flag)]
+    search_params += [
+        _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}),
+        _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ]
+    page = {
+        "type": "object",
+        "required": ["items", "total", "page", "per_page"],
+        "properties": {
+            "items": {"type": "array", "items": shared("record")},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer"},
+            "per_page": {"type": "integer"},
+        },
+    }
+    owner = {"$ref": "#/components/schemas/OwnerListing"}
+    draft_body = {"required": True, "content": {"application/json": {"schema": shared("draft")}}}
+    return {
+        "/api/v1/listings": {
+            "get": {
+                "operationId": "searchListings",
+                "summary": "Search published, publicly shared listings",
+                "description": "The same filters as the web search. Contact data is left out "
+                "unless the SME made it public.",
+                "parameters": search_params,
+                "responses": _responses(400, 429, ok=page),
+            },
+            "post": {
+                "operationId": "createListing",
+                "summary": "Create a draft listing (signed-in SME owner)",
+                "description": "Session cookie authentication; send the CSRF token in the "
+                "X-CSRFToken header.",
+                "security": SESSION,
+                "requestBody": draft_body,
+                "responses": _responses(
+                    400, 401, 403, 413, 422, 429, ok=owner, ok_code=201, headers=ETAG
+                ),
+            },
+        },
+        "/api/v1/listings/{listing_id}": {
+            "parameters": [_path_id()],
+            "get": {
+                "operationId": "getListing",
+                "summary": "One published listing; ETag is its version",
+                "parameters": [
+                    {
+                        "name": "If-None-Match",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": _responses(304, 404, 429, ok=shared("record"), headers=ETAG),
+            },
+            "put": {
+                "operationId": "updateListing",
+                "summary": "Save the owner's edit (If-Match: the edit tag)",
+                "description": "Without If-Match: 428. With a stale tag: 412 and the current "
+                "ETag. The edit goes to the open draft; submit it to publish.",
+                "security": SESSION,
+                "parameters": [
+                    {
+                        "name": "If-Match",
+                        "in": "header",
+                        "required": False,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "requestBody": draft_body,
+                "responses": _responses(
+                    400, 401, 403, 404, 412, 413, 422, 428, 429, ok=owner, headers=ETAG
+                ),
+            },
+        },
+        "/api/v1/listings/{listing_id}/submit": {
+            "parameters": [_path_id()],
+            "post": {
+                "operationId": "submitListing",
+                "summary": "Submit the draft for review (minor edits publish at once)",
+                "security": SESSION,
+                "responses": _responses(401, 403, 404, 409, 429, ok=owner, headers=ETAG),
+            },
+        },
+        "/api/v1/session": {
+            "get": {
+                "operationId": "session",
+                "summary": "The signed-in user and the CSRF token for X-CSRFToken",
+                "security": SESSION,
+                "responses": _responses(
+                    401,
+                    429,
+                    ok={
+                        "type": "object",
+                        "required": ["user", "csrf_token"],
+                        "properties": {
+                            "user": {
+                                "type": "object",
+                                "required": ["id", "email", "role"],
+                                "properties": {
+                                    "id": {"type": "integer"},
+                                    "email": {"type": "string"},
+                                    "role": {"type": "string"},
+                                },
+                            },
+                            "csrf_token": {"type": "string"},
+                        },
+                    },
+                ),
+            },
+        },
+        "/api/v1/my/listings": {
+            "get": {
+                "operationId": "myListings",
+                "summary": "The signed-in owner's listings",
+                "security": SESSION,
+                "responses": _responses(
+                    401,
+                    429,
+                    ok={
+                        "type": "object",
+                        "required": ["items"],
+                        "properties": {"items": {"type": "array", "items": owner}},
+                    },
+                ),
+            },
+        },
+        "/api/v1/my/listings/{listing_id}": {
+            "parameters": [_path_id()],
+            "get": {
+                "operationId": "myListing",
+                "summary": "One of the owner's listings; ETag is the edit tag for If-Match",
+                "security": SESSION,
+                "responses": _responses(401, 404, 429, ok=owner, headers=ETAG),
+            },
+        },
+        "/api/v1/changes": {
+            "get": {
+                "operationId": "readChanges",
+                "summary": "Change feed for the calling peer (scope feed:read)",
+                "description": "Changes after the opaque cursor `since`, in sequence order, "
+                "latest version per record, tombstones included. A record whose sharing does "
+                "not cover the calling peer comes as a tombstone with reason "
+                "consent_withdrawn; a record never goes back to its origin. Items are checked "
+                "one by one against the change schema.",
+                "security": PEER,
+                "parameters": [
+                    _query("since", {"type": "string", "maxLength": 100}, "cursor; empty = start"),
+                    _query(
+                        "limit",
+                        {"type": "integer", "minimum": 1},
+                        "page size, capped at api.feed_max_limit",
+                    ),
+                ],
+                "responses": _responses(400, 401, 403, 429, ok=shared("feed-page")),
+            },
+            "post": {
+                "operationId": "pushChanges",
+                "summary": "Push records and tombstones (scope changes:push)",
+                "description": "One receipt per item, in order: applied, unchanged, rejected "
+                "(with JSON-pointer errors) or conflict. `source` must be the token's peer; a "
+                "peer pushes only records whose origin it is, unless configured as a relay. "
+                "Records from a peer with trust=review are held for review (applied, message "
+                "'held for review'). The same batch twice changes nothing.",
+                "security": PEER,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": shared("push-batch")}},
+                },
+                "responses": _responses(400, 401, 403, 413, 422, 429, ok=shared("push-receipts")),
+            },
+        },
+    }
+
+
+@cache
+def _shared_components() -> dict[str, Any]:
+    return {f"shared-{uri.split('/')[-3]}": schema for uri, schema in load_schemas().items()}
+
+
+def openapi_document(server_url: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document for a server at ``server_url``."""
+    node = current_app.config["SMEDIR"]["node"]
+    return {
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": f"{node['name']} API",
+            "version": "1.0.0",
+            "description": "Public listings, SME owners' listings, and the node-to-node "
+            "exchange (change feed and push). Errors are RFC 9457 problem documents. Shared "
+            "record shapes: /api/schemas/<name>.schema.json. Harvesters: OAI-PMH 2.0 at /oai.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": _paths(),
+        "components": {
+            "schemas": {
+                "Problem": _problem_schema(),
+                "OwnerListing": _owner_listing_schema(),
+                **_shared_components(),
+            },
+            "securitySchemes": {
+                "peerToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A peer token from /admin/tokens",
+                },
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json():
+    """The OpenAPI document."""
+    document = openapi_document(request.host_url.rstrip("/"))
+    return Response(orjson.dumps(document), mimetype="application/json")
+
+
+@bp.get("/schemas/<name>.schema.json")
+def shared_schema(name: str):
+    """A shared JSON Schema file, as it is in ``schemas/``."""
+    path = SCHEMA_DIR / f"{name}.schema.json"
+    if "/" in name or "." in name or not path.is_file():
+        abort(404)
+    return Response(path.read_bytes(), mimetype="application/schema+json")
+
+
+@bp.get("/docs")
+def docs():
+    """A readable page listing every operation of the OpenAPI document."""
+    document = openapi_document(request.host_url.rstrip("/"))
+    operations = []
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            params = item.get("parameters", []) + op.get("parameters", [])
+            operations.append(
+                {
+                    "method": method.upper(),
+                    "path": path,
+                    "op": op,
+                    "params": params,
+                    "body": _body_ref(op),
+                }
+            )
+    names = sorted(p.name.removesuffix(".schema.json") for p in SCHEMA_DIR.glob("*.schema.json"))
+    return render_template(
+        "api/docs.html", info=document["info"], operations=operations, schema_names=names
+    )
+
+
+def _body_ref(op: dict) -> str | None:
+    body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = body.get("schema", {}).get("$ref", "")
+    return ref.split("/")[-1] if ref else None
