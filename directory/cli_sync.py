@@ -130,7 +130,12 @@ def scheduler_command() -> None:
 
     cfg, store, settings = _context()
     jobs = [
-        Job(f"{step}:{peer.id}", peer.interval_seconds, _job(store, peer, settings, step))
+        Job(
+            f"{step}:{peer.id}",
+            peer.interval_seconds,
+            _job(store, peer, settings, step),
+            lambda peer=peer, step=step: store.last_started(peer.id, step),
+        )
         for peer in peers_from_config(cfg).values()
         for step in directions(peer)
     ]

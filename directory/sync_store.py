@@ -100,6 +100,15 @@ class SqlSyncStore:
             s.flush()
             return run.id
 
+    def last_started(self, peer: str, direction: str):
+        """When the latest run of a peer and direction started (None: never)."""
+        with new_session(self.engine) as s:
+            return s.execute(
+                select(func.max(SyncRun.started_at)).where(
+                    SyncRun.peer == peer, SyncRun.direction == direction
+                )
+            ).scalar()
+
     def _ensure_checkpoint_row(self, peer: str, direction: str) -> None:
         try:
             with transaction(self.engine) as s:

@@ -15,7 +15,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -42,11 +42,24 @@ class Leadership(Protocol):
 
 @dataclass(frozen=True)
 class Job:
-    """A fixed-id job (``pull:<peer>`` / ``push:<peer>``) run every ``interval_seconds``."""
+    """A fixed-id job (``pull:<peer>`` / ``push:<peer>``) run every ``interval_seconds``.
+
+    ``last_started`` reads when the job last ran (from the run history), so a
+    scheduler that starts or takes over keeps the interval instead of running at once.
+    """
 
     id: str
     interval_seconds: int
     func: Callable[[], object]
+    last_started: Callable[[], datetime | None] = lambda: None
+
+    def first_run(self, now: datetime) -> datetime:
+        """Now, or one interval after the last run if that is later."""
+        last = self.last_started()
+        if last is None:
+            return now
+        last = last if last.tzinfo else last.replace(tzinfo=UTC)
+        return max(now, last + timedelta(seconds=self.interval_seconds))
 
 
 def build_scheduler(jobs: list[Job], misfire_grace_seconds: int) -> BackgroundScheduler:
@@ -67,7 +80,7 @@ def build_scheduler(jobs: list[Job], misfire_grace_seconds: int) -> BackgroundSc
             id=job.id,
             name=job.id,
             replace_existing=True,
-            next_run_time=now,
+            next_run_time=job.first_run(now),
         )
     return scheduler
 

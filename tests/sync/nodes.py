@@ -58,12 +58,5 @@ def node_config(tmp_path: Path, name: str, db_url: str, peers: list[dict], **syn
 def smedir(*args: str, **kwargs) -> subprocess.Popen:
     """Start ``smedir ARGS`` in a subprocess (from the repository root)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [*SMEDIR, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
+    options = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, **kwargs}
+    return subprocess.Popen([*SMEDIR, *args], cwd=ROOT, env=env, text=True, **options)
