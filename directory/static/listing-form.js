@@ -31,7 +31,11 @@
         el.removeAttribute("aria-invalid");
       });
       copy.querySelectorAll(".isic-title").forEach(function (e) { e.textContent = ""; });
+      copy.querySelectorAll(".isic-suggestions").forEach(function (e) { e.remove(); });
       renumber(copy, prefix, rows.length);
+      copy.querySelectorAll("label").forEach(function (label) {  /* "Product name (2)" */
+        label.textContent = label.textContent.replace(/\(\d+\)\s*$/, "(" + (rows.length + 1) + ")");
+      });
       container.appendChild(copy);
       bindIsic(copy);
       var first = copy.querySelector("input, select");
@@ -40,20 +44,56 @@
     container.after(button);
   }
 
-  var isicTitles = null;
-  function bindIsic(scope) {
-    if (isicTitles === null) {
-      isicTitles = {};
-      document.querySelectorAll("#isic-list option").forEach(function (o) {
-        isicTitles[o.value] = o.textContent.slice(o.value.length + 1);
+  var isic = null;  /* [[code, title], ...] read from the datalist the page carries */
+  function isicList() {
+    if (isic === null) {
+      isic = Array.prototype.map.call(document.querySelectorAll("#isic-list option"), function (o) {
+        return [o.value, o.textContent.slice(o.value.length + 1)];
       });
     }
-    scope.querySelectorAll("input.isic-code").forEach(function (input) {
-      var title = input.closest(".row").querySelector(".isic-title");
-      input.addEventListener("input", function () {
-        var code = input.value.trim();
-        title.textContent = isicTitles[code] || "";
+    return isic;
+  }
+
+  function suggest(input, list, title) {
+    var q = input.value.trim().toLowerCase();
+    list.innerHTML = "";
+    var exact = isicList().filter(function (row) { return row[0] === input.value.trim(); })[0];
+    title.textContent = exact ? exact[1] : "";
+    if (q.length < 2 || exact) { list.hidden = true; return; }
+    var hits = isicList().filter(function (row) {
+      return row[0].indexOf(q) === 0 || row[1].toLowerCase().indexOf(q) >= 0;
+    }).slice(0, 10);
+    hits.forEach(function (row) {
+      var li = document.createElement("li");
+      li.setAttribute("role", "option");
+      li.setAttribute("data-code", row[0]);
+      li.tabIndex = -1;
+      li.textContent = row[0] + " " + row[1];
+      li.addEventListener("mousedown", function (e) {
+        e.preventDefault();
+        input.value = row[0];
+        suggest(input, list, title);
       });
+      list.appendChild(li);
+    });
+    list.hidden = hits.length === 0;
+  }
+
+  function bindIsic(scope) {
+    scope.querySelectorAll("input.isic-code").forEach(function (input) {
+      var row = input.closest(".row");
+      var title = row.querySelector(".isic-title");
+      var list = row.querySelector(".isic-suggestions");
+      if (!list) {
+        list = document.createElement("ul");
+        list.className = "isic-suggestions";
+        list.setAttribute("role", "listbox");
+        list.hidden = true;
+        row.appendChild(list);
+      }
+      input.removeAttribute("list");  /* our own suggestions replace the native ones */
+      input.addEventListener("input", function () { suggest(input, list, title); });
+      input.addEventListener("blur", function () { list.hidden = true; });
     });
   }
 

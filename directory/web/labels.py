@@ -98,9 +98,8 @@ def isic_title(code: str | None) -> str:
     row = load_isic().get(code or "")
     if row is None:
         return code or ""
-    if row["level"] in ("section", "division"):
-        return gettext(row["title_en"])
-    return row["title_en"]
+    title = row["title_en"]
+    return gettext(title) if row["level"] in ("section", "division") else title
 
 
 def isic_options() -> list[tuple[str, str]]:

@@ -54,7 +54,8 @@ def test_invalid_fields_show_errors_next_to_them_in_the_page_language(app, lang)
     assert response.status_code == 422
     html = response.text
     with app.test_request_context(f"/?lang={lang}"):
-        expected_format, expected_number = forms.MESSAGES["format"], forms.MESSAGES["integer"]
+        expected_format = str(forms.MESSAGES["format"])
+        expected_number = str(forms.MESSAGES["integer"])
         email_label = forms.label_for("/contact/email")
     email_block = _input_then_error(html, "/contact/email")
     assert 'class="error-text"' in email_block and str(expected_format) in email_block
