@@ -1,0 +1,95 @@
+"""Three real nodes (two national, one hub) converge, and nothing loops back as a change."""
+
+from __future__ import annotations
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from directory.models import ListingState
+from directory.records import business_data
+from tests.sync import local
+from tests.sync.network import Member, build_network, sync_round
+
+NATIONALS = ("kh", "th")
+
+operation = st.tuples(
+    st.sampled_from(NATIONALS),
+    st.sampled_from(["create", "create", "edit", "withdraw", "share"]),
+    st.integers(0, 1000),
+    st.booleans(),
+    st.sets(st.sampled_from(["kh", "th", "la"])).map(sorted),
+)
+
+
+class Owners:
+    """The SME owner of each national node, and a counter for new listings."""
+
+    def __init__(self, net):
+        self.users = {n: local.owner(net[n].engine, f"owner@{n}.example") for n in NATIONALS}
+        self.count = 0
+
+
+def apply_operation(net: dict[str, Member], owners: Owners, op) -> None:
+    name, kind, pick, hub, peers = op
+    member, user = net[name], owners.users[name]
+    live = [r for r in member.own_records() if r.state == ListingState.PUBLISHED]
+    if kind == "create" or not live:
+        owners.count += 1
+        data = local.draft(owners.count, hub=hub, peers=peers)
+        local.publish(member.engine, member.node, user, data)
+        return
+    target = live[pick % len(live)]
+    if kind == "withdraw":
+        local.withdraw(member.engine, member.node, user, target.id)
+        return
+    data = business_data(orjson.loads(target.document))
+    if kind == "edit":
+        data["names"] = {**data["names"], "en": f"Renamed {pick}"}
+    else:
+        data["sharing"] = {**data["sharing"], "hub": hub, "peers": peers}
+    local.edit(member.engine, member.node, user, target.id, data)
+
+
+def expected_views(net: dict[str, Member]) -> dict[str, dict[str, str]]:
+    """What each node should hold of the others: live, hub-shared records, latest version."""
+    shared = {}
+    for name in NATIONALS:
+        shared[name] = {
+            r.id: r.document
+            for r in net[name].own_records()
+            if r.state == ListingState.PUBLISHED and r.share_hub
+        }
+    return {"asean": {**shared["kh"], **shared["th"]}, "kh": shared["th"], "th": shared["kh"]}
+
+
+def test_three_nodes_converge_after_random_changes(
+    db_url, db_factory, app_factory, live_server, monkeypatch
+):
+    net = build_network(db_url, db_factory, app_factory, live_server, monkeypatch)
+    owners = Owners(net)
+
+    @settings(
+        max_examples=6,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(st.lists(operation, min_size=1, max_size=8))
+    def converge(operations):
+        for op in operations:
+            apply_operation(net, owners, op)
+        sync_round(net)
+        expected = expected_views(net)
+        for name, member in net.items():
+            assert member.live_foreign() == expected[name], name
+        own_before = {n: {r.id: r.document for r in net[n].own_records()} for n in NATIONALS}
+        # a second round changes nothing anywhere: no record comes back as a change
+        for report in sync_round(net):
+            counts = report.counts
+            assert counts.created == counts.updated == counts.deleted == 0, report
+            assert counts.rejected == 0, report
+        for n in NATIONALS:
+            assert {r.id: r.document for r in net[n].own_records()} == own_before[n]
+
+    converge()
