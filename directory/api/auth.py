@@ -1,10 +1,11 @@
 """Who is calling the API: a peer with a bearer token, or a signed-in owner with a session.
 
 Peer tokens authenticate the exchange endpoints; each request made with one is
-logged (one row per request). Owners use their session cookie; their writes
-must carry the CSRF token in an ``X-CSRFToken`` header, since the API
-blueprint is exempt from the form-based check (bearer requests cannot be
-forged by a browser, so they need none).
+logged (one row per request). Owners use their session cookie or a personal
+token (``Authorization: Bearer smedir_pat_...``, see ``directory.web.auth``).
+Session writes must carry the CSRF token in an ``X-CSRFToken`` header, since
+the API blueprint is exempt from the form-based check; bearer requests cannot
+be forged by a browser, so they need none.
 """
 
 from __future__ import annotations
@@ -81,11 +82,14 @@ def record_peer_use(count: int) -> None:
 
 
 def require_owner_session() -> User:
-    """The signed-in user (401 otherwise); writes must carry a valid CSRF header."""
+    """The signed-in user, by session cookie or personal token (401 otherwise); writes made
+    with the session cookie must carry a valid CSRF header."""
+    from directory.web.auth import authenticated_by_token
+
     actor = current_actor()
     if actor is None:
-        raise ApiError(401, "sign in first (session cookie)")
-    if request.method not in SAFE_METHODS:
+        raise ApiError(401, "sign in first (session cookie or personal token)", headers=BEARER)
+    if request.method not in SAFE_METHODS and not authenticated_by_token():
         try:
             csrf.protect()
         except CSRFError as exc:

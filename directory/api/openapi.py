@@ -118,7 +118,7 @@ def _path_id() -> dict:
 
 
 ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The version (public) or edit tag"}}
-SESSION = [{"session": []}]
+SESSION = [{"session": []}, {"personalToken": []}]
 PEER = [{"peerToken": []}]
 
 
@@ -159,8 +159,8 @@ def _paths() -> dict[str, Any]:
             "post": {
                 "operationId": "createListing",
                 "summary": "Create a draft listing (signed-in SME owner)",
-                "description": "Session cookie authentication; send the CSRF token in the "
-                "X-CSRFToken header.",
+                "description": "Session cookie (send the CSRF token from /api/v1/session in "
+                "the X-CSRFToken header) or a personal bearer token (no CSRF token needed).",
                 "security": SESSION,
                 "requestBody": draft_body,
                 "responses": _responses(
@@ -335,7 +335,17 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                     "scheme": "bearer",
                     "description": "A peer token from /admin/tokens",
                 },
-                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "session": {
+                    "type": "apiKey",
+                    "in": "cookie",
+                    "name": "session",
+                    "description": "Writes also need the X-CSRFToken header",
+                },
+                "personalToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An owner's personal token (/account/tokens)",
+                },
             },
         },
     }
