@@ -7,7 +7,6 @@ import dataclasses
 import json
 
 import pytest
-from schema_corpus import EXAMPLES, read_example
 
 from schemas import (
     KINDS,
@@ -24,6 +23,7 @@ from schemas import (
 )
 from schemas.build_enums import build
 from schemas.loader import load_schemas, refuse_remote
+from tests.schemas.schema_corpus import EXAMPLES, read_example
 
 PEPPER = read_example(EXAMPLES / "valid" / "kampot-pepper-farm.json")["document"]
 TOMBSTONE = read_example(EXAMPLES / "valid" / "tombstone-merged.json")["document"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from schema_corpus import load_examples, mutants
 
 from schemas import is_valid, reference_validate, validate
+from tests.schemas.schema_corpus import load_examples, mutants
 
 EXAMPLES = [ex for _, ex in load_examples("valid") + load_examples("invalid")]
 

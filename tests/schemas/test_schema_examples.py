@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from schema_corpus import load_examples
 
 from schemas import KINDS, reference_validate, validate
+from tests.schemas.schema_corpus import load_examples
 
 VALID = load_examples("valid")
 INVALID = load_examples("invalid")
