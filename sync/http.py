@@ -91,7 +91,7 @@ class PeerHttp:
     """The HTTP client of one peer; all requests are relative to its base URL."""
 
     def __init__(self, base_url: str, settings: SyncSettings, token: str | None = None):
-        self.base_url = base_url.rstrip("/") + "/"
+        self.base_url = base_url
         self.settings = settings
         self.session = make_session(settings, token)
 
@@ -100,8 +100,10 @@ class PeerHttp:
         self.session.close()
 
     def url(self, path: str) -> str:
-        """An absolute URL under the peer's base URL."""
-        return urljoin(self.base_url, path.lstrip("/"))
+        """An absolute URL under the peer's base URL (the base URL itself for "")."""
+        if not path:
+            return self.base_url
+        return urljoin(self.base_url.rstrip("/") + "/", path.lstrip("/"))
 
     def get_bytes(self, path: str, params: dict[str, Any] | None = None) -> bytes:
         """GET a whole body (size-limited)."""

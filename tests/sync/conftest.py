@@ -46,6 +46,12 @@ def tombstone(origin: str, n: int, version: int) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 only."""
+    return ("127.0.0.1", 0)
+
+
 @pytest.fixture
 def settings():
     return FAST

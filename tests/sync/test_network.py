@@ -93,3 +93,38 @@ def test_three_nodes_converge_after_random_changes(
             assert {r.id: r.document for r in net[n].own_records()} == own_before[n]
 
     converge()
+
+
+def test_a_node_harvests_another_nodes_oai_pmh_in_the_native_format(
+    db_url, db_factory, app_factory, live_server
+):
+    from directory.db import make_engine
+    from directory.node import Node
+    from directory.sync_store import SqlSyncStore
+    from sync.peers import PeerSpec
+    from sync.runner import run_peer
+    from tests.sync.network import SETTINGS
+
+    kh_app = app_factory(db_url, node={"id": "kh", "country": "KH"})
+    server = live_server(kh_app)
+    kh_engine = kh_app.extensions["smedir.engine"]
+    user = local.owner(kh_engine)
+    ids = [local.publish(kh_engine, Node("kh", "KH"), user, local.draft(n)) for n in range(4)]
+    local.withdraw(kh_engine, Node("kh", "KH"), user, ids[0])
+
+    th_engine = make_engine(db_factory())
+    store = SqlSyncStore(th_engine, Node("th", "TH"))
+    peer = PeerSpec(
+        id="kh",
+        base_url=f"{server.url}/oai",
+        protocol="oai-pmh",
+        metadata_prefix="sme_json",
+        trust="publish",
+    )
+    report = run_peer(store, peer, SETTINGS, "pull")
+    assert report.outcome == "success", report.error
+    assert (report.counts.created, report.counts.deleted, report.counts.rejected) == (3, 1, 0)
+    assert store.live_count("kh") == 3
+    again = run_peer(store, peer, SETTINGS, "pull")
+    assert again.counts.created == again.counts.updated == again.counts.deleted == 0
+    th_engine.dispose()
