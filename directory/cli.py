@@ -211,6 +211,10 @@ from directory.cli_sync import scheduler_command, sync_group  # noqa: E402
 cli.add_command(sync_group)
 cli.add_command(scheduler_command)
 
+from directory.cli_peers import peers_command  # noqa: E402
+
+cli.add_command(peers_command)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -49,13 +49,16 @@ bp.register_error_handler(HTTPException, from_http_exception)
 
 
 def register_api(app: Flask) -> None:
-    """Attach the JSON API and the OAI-PMH endpoint to ``app``."""
+    """Attach the exchange faces to ``app``: the JSON API, OAI-PMH, and the admin pages for
+    peer tokens."""
     from directory.extensions import csrf
     from directory.oai import register_oai
+    from directory.web.admin_peers import bp as admin_peers_bp
 
     app.register_blueprint(bp)
     csrf.exempt(bp)
     register_oai(app)
+    app.register_blueprint(admin_peers_bp)
 
 
 __all__ = ["bp", "problem", "register_api"]
