@@ -70,6 +70,9 @@ def _register_blueprints(app: Flask) -> None:
     from directory.api import register_api
 
     register_api(app)
+    from directory.web.admin_sync import bp as admin_sync_bp
+
+    app.register_blueprint(admin_sync_bp)
 
 
 def get_engine(app: Flask) -> Engine:
