@@ -19,13 +19,17 @@ class ListingStatus:
     listing: Listing
     open_revision: Revision | None
     last_decision: ReviewDecision | None
+    latest_revision: Revision | None = None
 
     @property
     def document(self) -> dict:
-        """The data the owner works on: the open revision, else the published document."""
+        """The owner's data: open revision, else published document, else the last revision."""
         if self.open_revision is not None:
             return parse_json(self.open_revision.document)
-        return parse_json(self.listing.document) if self.listing.document else {}
+        published = parse_json(self.listing.document) if self.listing.document else {}
+        if published and not published.get("deleted"):
+            return published
+        return parse_json(self.latest_revision.document) if self.latest_revision else {}
 
 
 @dataclass
@@ -47,10 +51,24 @@ def last_decision(session: Session, listing_id: str) -> ReviewDecision | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
+def latest_revision(session: Session, listing_id: str) -> Revision | None:
+    """The listing's newest revision, whatever its state."""
+    stmt = (
+        select(Revision)
+        .where(Revision.listing_id == listing_id)
+        .order_by(Revision.number.desc())
+        .limit(1)
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def listing_status(session: Session, listing: Listing) -> ListingStatus:
     """A listing's status for its owner."""
     return ListingStatus(
-        listing, open_revision(session, listing.id), last_decision(session, listing.id)
+        listing,
+        open_revision(session, listing.id),
+        last_decision(session, listing.id),
+        latest_revision(session, listing.id),
     )
 
 

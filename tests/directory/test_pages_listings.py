@@ -137,6 +137,8 @@ def test_withdraw_asks_first_then_removes_the_listing(app):
     listing = read(app, lambda s: s.get(Listing, listing_id))
     assert listing.state == ListingState.WITHDRAWN and parse_json(listing.document)["deleted"]
     assert app.test_client().get(f"/listings/{listing_id}").status_code == 404
+    mine = client.get("/my/listings?lang=en").text
+    assert "Battambang Meas Rice Mill" in mine and "Withdrawn" in mine
 
 
 def test_an_owner_holds_several_listings(app):
