@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from flask import Blueprint, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
@@ -24,13 +22,6 @@ def remember_language(response):
     return response
 
 
-def lang_url(lang: str) -> str:
-    """The current page in another language (other query arguments kept)."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [lang]
-    return f"{request.path}?{urlencode(args, doseq=True)}"
-
-
 @bp.app_context_processor
 def template_helpers() -> dict:
     """Locale-aware formatting and reference-data labels for every template."""
@@ -39,7 +30,6 @@ def template_helpers() -> dict:
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
         "locale_code": lambda: str(get_locale()),
-        "lang_url": lang_url,
         "province_name": labels.province_name,
         "country_name": labels.country_name,
         "isic_title": labels.isic_title,

@@ -6,7 +6,11 @@ import re
 
 from sqlalchemy import select
 
+from directory.app import get_node
+from directory.db import new_session
 from directory.models import AuditEntry, Listing, ListingState, Revision, RevisionState, Role
+from directory.services import reviews
+from sync.outcomes import Outcome
 from tests.conftest import load_example
 from tests.directory.pages_helpers import (
     add_account,
@@ -171,3 +175,20 @@ def test_an_admin_sees_the_queue_but_cannot_decide(app):
     response = post_form(admin, f"/review/{rev_id}", {"decision": "approve"})
     assert response.status_code == 403
     assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
+
+
+def test_a_record_held_from_a_peer_is_reviewed_as_remote(app):
+    doc = {**RICE, "id": "la:held-1", "origin": "la", "version": 3}
+    with new_session(app.extensions["smedir.engine"], write=True) as session:
+        [result] = reviews.hold_remote_changes(session, [doc], node=get_node(app), source_peer="la")
+        session.commit()
+    assert result.outcome == Outcome.HELD
+    client, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    [rev_id] = _queue_ids(client, "&kind=remote")
+    assert _queue_ids(client, "&kind=new") == []
+    page = client.get(f"/review/{rev_id}?lang=en").text
+    assert "From a peer" in page and "(la)" in page
+    assert 'value="request_changes"' not in page and 'value="approve"' in page
+    post_form(client, f"/review/{rev_id}", {"decision": "approve"})
+    listing = read(app, lambda s: s.get(Listing, "la:held-1"))
+    assert listing.state == ListingState.PUBLISHED and listing.version == 3
