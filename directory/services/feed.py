@@ -33,6 +33,7 @@ from directory.node import Node
 from directory.services.changes import ChangeRow, read_changes
 
 CURSOR_PREFIX = b"seq:"
+_UPDATED_AT = '"updated_at":"'
 
 
 class BadCursor(ValueError):
@@ -83,9 +84,9 @@ def is_visible(row: ChangeRow, peer: PeerView, node: Node) -> bool:
     return row.share_peers is not None and f" {peer.id} " in row.share_peers
 
 
-def consent_tombstone(row: ChangeRow) -> bytes:
+def consent_tombstone(row: ChangeRow) -> str:
     """The tombstone a peer gets for a record whose sharing does not cover it."""
-    updated_at = orjson.loads(row.document)["updated_at"]
+    updated_at = _updated_at(row.document)
     doc = {
         "deleted": True,
         "id": row.id,
@@ -94,17 +95,30 @@ def consent_tombstone(row: ChangeRow) -> bytes:
         "updated_at": updated_at,
         "version": row.version,
     }
-    return orjson.dumps(doc)
+    return orjson.dumps(doc).decode()
 
 
-def feed_items(rows: list[ChangeRow], peer: PeerView, node: Node) -> list[bytes]:
+def _updated_at(document: str) -> str:
+    """The top-level ``updated_at`` of a stored canonical record, without parsing all of it.
+
+    No object nested in a record has an ``updated_at`` key (the schema forbids
+    unknown keys), so the first occurrence is the envelope's.
+    """
+    start = document.find(_UPDATED_AT)
+    if start < 0:
+        return orjson.loads(document)["updated_at"]
+    start += len(_UPDATED_AT)
+    return document[start : document.index('"', start)]
+
+
+def feed_items(rows: list[ChangeRow], peer: PeerView, node: Node) -> list[str]:
     """The JSON text of each change ``peer`` gets from ``rows``, in order."""
     items = []
     for row in rows:
         if row.origin == peer.id:
             continue
         if row.deleted or is_visible(row, peer, node):
-            items.append(row.document.encode())
+            items.append(row.document)
         else:
             items.append(consent_tombstone(row))
     return items
@@ -124,17 +138,17 @@ def read_feed_page(
     last = rows[-1].seq if rows else after_seq
     items = feed_items(rows, peer, node)
     cursor = encode_cursor(last)
-    body = b"".join(
+    body = "".join(
         (
-            b'{"node":',
-            orjson.dumps(node.id),
-            b',"changes":[',
-            b",".join(items),
-            b'],"next_cursor":"',
-            cursor.encode(),
-            b'","has_more":',
-            b"true" if has_more else b"false",
-            b"}",
+            '{"node":',
+            orjson.dumps(node.id).decode(),
+            ',"changes":[',
+            ",".join(items),
+            '],"next_cursor":"',
+            cursor,
+            '","has_more":',
+            "true" if has_more else "false",
+            "}",
         )
     )
-    return FeedPage(body, len(items), cursor, has_more)
+    return FeedPage(body.encode(), len(items), cursor, has_more)
