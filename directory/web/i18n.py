@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from directory.extensions import LANG_COOKIE, LANGUAGES
@@ -18,7 +18,14 @@ def remember_language(response):
     """Store the language chosen with ?lang=km|en for a year."""
     chosen = request.args.get("lang")
     if chosen in LANGUAGES and request.cookies.get(LANG_COOKIE) != chosen:
-        response.set_cookie(LANG_COOKIE, chosen, max_age=ONE_YEAR, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            chosen,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, render_template, request
 
 from directory import permissions
@@ -17,6 +19,7 @@ from directory.web.access import current_actor
 bp = Blueprint("public", __name__)
 
 FLAGS = {"true": True, "false": False}
+ISIC_CODE = re.compile(r"^[0-9]{2,4}$")
 
 
 def filters_from_args(args) -> SearchFilters:
@@ -25,11 +28,17 @@ def filters_from_args(args) -> SearchFilters:
         q=args.get("q", "").strip()[:200],
         province=args.get("province") or None,
         section=args.get("section") or None,
-        sector=args.get("sector", "").strip() or None,
+        sector=_isic_code(args.get("sector", "")),
         size_class=args.get("size_class") or None,
         women_owned=FLAGS.get(args.get("women_owned", "")),
         youth_owned=FLAGS.get(args.get("youth_owned", "")),
     )
+
+
+def _isic_code(text: str) -> str | None:
+    """An ISIC division, group or class code typed in the search form, else None."""
+    text = text.strip()
+    return text if ISIC_CODE.match(text) else None
 
 
 @bp.get("/")
@@ -49,6 +58,7 @@ def search():
         docs={lst.id: parse_json(lst.document) for lst in results.items},
         pages=pages,
         args=args,
+        bad_sector=request.args.get("sector", "").strip() and not filters.sector,
         provinces=labels.provinces(),
         sections=labels.isic_sections(),
         size_classes=labels.SIZE_CLASSES,

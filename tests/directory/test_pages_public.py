@@ -62,6 +62,16 @@ def test_filters_narrow_the_results(directory):
     )
 
 
+def test_a_sector_filter_that_is_not_an_isic_code_is_refused_not_matched(directory):
+    app, ids, _, _ = directory
+    client = app.test_client()
+    assert _found(client, "&sector=10") == _expected(
+        ids, lambda d: d["sharing"]["public"] and any(s.startswith("10") for s in d["sectors"])
+    )
+    page = client.get("/?lang=en&sector=%25").text
+    assert "An ISIC code has 2 to 4 digits" in page
+
+
 def test_results_are_paged(directory):
     app, ids, _, _ = directory
     client = app.test_client()
