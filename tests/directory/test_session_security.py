@@ -41,11 +41,11 @@ def csrf_token(client, path="/login"):
     return TOKEN_RE.search(client.get(path).get_data(as_text=True)).group(1)
 
 
-def login(client, email="owner@example.com", password=PASSWORD, next_url=None):
+def login(client, email="owner@example.com", password=PASSWORD, next_url=None, lang="en"):
     data = {"csrf_token": csrf_token(client), "email": email, "password": password}
     if next_url is not None:
         data["next"] = next_url
-    return client.post("/login", data=data)
+    return client.post(f"/login?lang={lang}", data=data)
 
 
 def session_cookie(client) -> str:
