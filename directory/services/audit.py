@@ -54,6 +54,7 @@ class AuditFilters:
 
     actor: str = ""  # part of the actor's email
     action: str = ""  # exact action, or a prefix ending in "." (e.g. "review.")
+    target: str = ""  # exact object, e.g. "user:7"
     since: date | None = None
     until: date | None = None  # inclusive
 
@@ -69,6 +70,8 @@ def list_audit(
         query = query.where(AuditEntry.action.startswith(filters.action))
     elif filters.action:
         query = query.where(AuditEntry.action == filters.action)
+    if filters.target:
+        query = query.where(AuditEntry.target == filters.target)
     if filters.since:
         query = query.where(AuditEntry.created_at >= _day_start(filters.since))
     if filters.until:

@@ -101,6 +101,7 @@ def audit():
     filters = AuditFilters(
         actor=args.get("actor", "").strip(),
         action=args.get("action", "").strip(),
+        target=args.get("target", "").strip(),
         since=since,
         until=until,
     )

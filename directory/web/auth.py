@@ -184,7 +184,7 @@ def signup():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with email and password; failures are counted per account and address."""
-    form, errors, status = request.form, {}, 200
+    form, errors, status, headers = request.form, {}, 200, {}
     next_url = safe_next(request.values.get("next"), "")
     if request.method == "POST":
         dbs = db_session()
@@ -194,11 +194,7 @@ def login():
             )
         except accounts.TooManyAttempts as exc:
             errors["form"], status = str(exc), 429
-            response = current_app.make_response(
-                (render_template("auth/login.html", form=form, errors=errors, next=next_url), 429)
-            )
-            response.headers["Retry-After"] = str(exc.retry_after)
-            return response
+            headers["Retry-After"] = str(exc.retry_after)
         except accounts.InvalidCredentials as exc:
             dbs.commit()  # keep the failure: it counts towards the limit
             errors["form"], status = str(exc.message), 401
@@ -206,7 +202,8 @@ def login():
             dbs.commit()
             start_session(user)
             return redirect(next_url or "/")
-    return render_template("auth/login.html", form=form, errors=errors, next=next_url), status
+    page = render_template("auth/login.html", form=form, errors=errors, next=next_url)
+    return page, status, headers
 
 
 @bp.post("/logout")

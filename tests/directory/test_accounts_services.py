@@ -286,6 +286,7 @@ def test_audit_log_filters_by_actor_action_and_date(session, make_user):
     assert actions(actor="FP@") == ["review.approve", "review.reject"]
     assert actions(action="review.") == ["review.approve", "review.reject"]
     assert actions(action="review.approve") == ["review.approve"]
+    assert actions(target="listing:kh-1") == ["review.approve"]
     today = utcnow().date()
     assert actions(since=today - timedelta(days=1)) == [
         "review.approve",

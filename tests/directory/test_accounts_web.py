@@ -139,6 +139,11 @@ def test_admin_changes_a_role_and_reads_it_in_the_audit_log(app):
     audit = client.get("/admin/audit?action=user.role&lang=en").get_data(as_text=True)
     assert "provincial lead" in audit and f"user:{sme.id}" in audit
     assert "provincial lead" not in client.get("/admin/audit?actor=nobody").get_data(as_text=True)
+    detail_page = client.get(detail).get_data(as_text=True)
+    assert f'href="/admin/audit?target=user:{sme.id}"' in detail_page
+    by_target = client.get(f"/admin/audit?target=user:{sme.id}").get_data(as_text=True)
+    assert "provincial lead" in by_target
+    assert "provincial lead" not in client.get("/admin/audit?target=user:0").get_data(as_text=True)
 
 
 def test_admin_deactivates_a_user_who_is_then_signed_out(app):
