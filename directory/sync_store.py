@@ -224,6 +224,11 @@ class SqlSyncStore:
         if not newest:
             return
         t = QuarantineEntry.__table__
+        any_open = s.execute(
+            select(t.c.id).where(t.c.peer == peer, t.c.resolved_at.is_(None)).limit(1)
+        ).first()
+        if any_open is None:  # the usual case: one indexed probe instead of an IN list
+            return
         open_rows = s.execute(
             select(t.c.id, t.c.record_id, t.c.version).where(
                 t.c.peer == peer, t.c.resolved_at.is_(None), t.c.record_id.in_(list(newest))

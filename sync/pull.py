@@ -16,8 +16,10 @@ discard it (nothing applied; the checkpoint stays, so the next pull reads again)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 from schemas import ValidationIssue, validate_record
 from sync.adapters import Page, PageItem, PullAdapter
@@ -122,22 +124,35 @@ class Puller:
             report.run_id, report.outcome, self.counts, report.cursor_after, error
         )
 
+    def _fetch(self, cursor: str | None) -> Iterator[tuple[str | None, Page]]:
+        """(cursor, page) pairs in order, each page checked; the next page is fetched in the
+        background while the caller applies the current one (the peer works meanwhile)."""
+        size, seen = self.settings.page_size, set()
+        with ThreadPoolExecutor(1, thread_name_prefix=f"fetch-{self.peer.id}") as pool:
+            future = pool.submit(self.adapter.fetch_page, cursor, size)
+            while True:
+                page = future.result()
+                check_cursor(self.adapter, cursor, page, seen)
+                seen.add(page.next_cursor)
+                if page.has_more:
+                    future = pool.submit(self.adapter.fetch_page, page.next_cursor, size)
+                yield cursor, page
+                if not page.has_more:
+                    return
+                cursor = page.next_cursor
+
     def _pages(self, report: RunReport, cursor: str | None, stored: str | None) -> None:
         live = self.store.live_count(self.peer.id)
-        tombstoned, seen = 0, set()
-        while True:
-            page = self.adapter.fetch_page(cursor, self.settings.page_size)
-            check_cursor(self.adapter, cursor, page, seen)
-            seen.add(page.next_cursor)
+        tombstoned = 0
+        pages = self._fetch(cursor)
+        for cursor, page in pages:
             split = split_page(page.items, self.peer, self.store.node_id)
             tombstoned += self._tombstone_hits(split.accepted)
             if self._guard_trips(tombstoned, live):
-                self._hold(report, page, cursor)
+                self._hold(report, page, cursor, pages)
                 return
             self._apply(report, page, split, stored)
-            stored = cursor = page.next_cursor
-            if not page.has_more:
-                return
+            stored = page.next_cursor
 
     def _apply(self, report: RunReport, page: Page, split: _Split, stored: str | None) -> None:
         results = self.store.apply_page(
@@ -159,20 +174,14 @@ class Puller:
             return False
         return tombstoned > self.settings.tombstone_guard_share * live
 
-    def _hold(self, report: RunReport, page: Page, cursor: str | None) -> None:
+    def _hold(self, report: RunReport, page: Page, cursor: str | None, rest) -> None:
         """Store this page and every following one, unapplied, as a held run."""
-        number, held_id, seen = 0, None, {page.next_cursor}
-        while True:
-            held = HeldPage(number, page.items, cursor, page.next_cursor)
+        held_id = None
+        for number, (before, held_page) in enumerate(chain([(cursor, page)], rest)):
+            held = HeldPage(number, held_page.items, before, held_page.next_cursor)
             held_id = self.store.hold_page(held_id, report.run_id, self.peer.id, held)
-            self.counts.add(Outcome.HELD, len(page.items))
+            self.counts.add(Outcome.HELD, len(held_page.items))
             self.progress(self.counts)
-            if not page.has_more:
-                break
-            cursor, number = page.next_cursor, number + 1
-            page = self.adapter.fetch_page(cursor, self.settings.page_size)
-            check_cursor(self.adapter, cursor, page, seen)
-            seen.add(page.next_cursor)
         report.held_id = held_id
         report.outcome = RunOutcome.HELD
         report.error = (

@@ -1,0 +1,308 @@
+"""Sync pull: node to node over real HTTP vs the raw pipeline ceiling; incremental; memory.
+
+python benchmarks/bench_sync.py [--quick] [--db sqlite|postgresql] [--sizes 10000,100000]
+                                [--memory-sizes 100000,1000000] [--page 1000]
+
+Two nodes on 127.0.0.1, each with its own database: node "th" holds N records
+(from bench_validation.make_record, shared with kh) and serves its change feed from
+a separate process (werkzeug threaded server); node "kh" pulls it with the sync
+engine (``smedir sync run`` code path: HTTP, feed-page and record validation,
+apply by the version rule, page + checkpoint in one transaction, search columns).
+
+Figures, each printed as a ratio against a baseline measured in the same run:
+
+1. full pull of N records vs the raw ceiling: parse (orjson) + validate
+   (jsonschema_rs) + insert with the same extracted columns and indexes
+   (``listings`` and ``change_log`` of a fresh migrated database, DB-API
+   ``executemany``, no HTTP, no ORM). Goal: pull >= 0.5x raw.
+2. incremental pull of 100 changes on top of N records, for each size; goal
+   <= 0.5 s at 100k and t(100k)/t(10k) <= 1.3.
+3. peak RSS of the pulling process (a subprocess; ru_maxrss) for a full pull at
+   each memory size; goal <= 200 MB and flat in corpus size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_validation import make_record  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from directory.db import make_engine, transaction  # noqa: E402
+from directory.migrate import upgrade_database  # noqa: E402
+from directory.node import Node  # noqa: E402
+from directory.records import canonical_json, listing_columns  # noqa: E402
+from directory.services.changes import apply_remote_changes, isic_sections  # noqa: E402
+from schemas import load_countries, load_isic, load_provinces, validate_record  # noqa: E402
+
+PG_ADMIN = os.environ.get("SMEDIR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TOKEN_ENV = "SMEDIR_BENCH_TOKEN"
+
+
+class Databases:
+    """Fresh migrated databases of one backend (files in a temp dir, or PostgreSQL DBs)."""
+
+    def __init__(self, backend: str, workdir: Path):
+        self.backend, self.workdir, self.made = backend, workdir, []
+        self.admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+
+    def new(self, name: str) -> str:
+        if self.backend == "sqlite":
+            url = f"sqlite:///{self.workdir / name}.sqlite3"
+        else:
+            db = f"smedir_bench_{name}"
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+                conn.execute(text(f'CREATE DATABASE "{db}"'))
+            self.made.append(db)
+            url = make_url(PG_ADMIN).set(database=db).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade_database(engine)
+        engine.dispose()
+        return url
+
+    def close(self) -> None:
+        with self.admin.connect() as conn:
+            for db in self.made:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def records(n: int, seed: int = 7, start: int = 0, version: int = 1):
+    """N varied valid records of origin th, shared with kh, in batches of 1000."""
+    rng = random.Random(seed + start)
+    isic = [c for c, row in load_isic().items() if row["level"] == "class"]
+    provinces = [p["code"] for p in load_provinces()]
+    countries = list(load_countries())
+    batch = []
+    for i in range(start, start + n):
+        doc = make_record(i, rng, isic, provinces, countries)
+        doc.update(id=f"th:rec{i}", origin="th", version=version)
+        doc["sharing"]["peers"] = ["kh"]
+        batch.append(doc)
+        if len(batch) == 1000:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def seed_source(url: str, n: int) -> None:
+    """Fill node th's database with its N records (as published changes)."""
+    engine = make_engine(url)
+    for batch in records(n):
+        with transaction(engine) as s:
+            apply_remote_changes(s, batch, node=Node("seed", "KH"), source_peer=None, relay=True)
+    engine.dispose()
+
+
+def bump(url: str, count: int) -> None:
+    """Publish ``count`` new versions at node th (the incremental changes)."""
+    engine = make_engine(url)
+    docs = next(records(count, seed=99, version=2))
+    with transaction(engine) as s:
+        apply_remote_changes(s, docs, node=Node("seed", "KH"), source_peer=None, relay=True)
+    engine.dispose()
+
+
+SERVER = """
+import sys, json
+from werkzeug.serving import make_server
+from directory.app import create_app
+from directory.db import new_session
+from directory.services.tokens import create_peer_token
+url, ready = sys.argv[1], sys.argv[2]
+app = create_app(overrides={"node": {"id": "th", "country": "TH", "instance_path": ready + ".inst"},
+    "database": {"url": url}, "security": {"secret_key": "bench"},
+    "api": {"feed_max_limit": 5000},
+    "peers": [{"id": "kh", "base_url": "http://127.0.0.1:9"}]})
+with new_session(app.extensions["smedir.engine"], write=True) as s:
+    _row, token = create_peer_token(s, None, "kh", ["feed:read"])
+    s.commit()
+server = make_server("127.0.0.1", 0, app, threaded=True)
+open(ready, "w").write(json.dumps({"port": server.server_port, "token": token}))
+server.serve_forever()
+"""
+
+
+def start_source(url: str, workdir: Path) -> tuple[subprocess.Popen, str, str]:
+    """Serve node th's feed from a separate process; returns (process, base URL, token)."""
+    ready = workdir / f"ready-{time.monotonic_ns()}.json"
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, url, str(ready)], cwd=ROOT)
+    while not ready.exists() or not ready.read_text():
+        time.sleep(0.05)
+    info = json.loads(ready.read_text())
+    return proc, f"http://127.0.0.1:{info['port']}", info["token"]
+
+
+PULLER = """
+import os, sys, json, time, resource
+from directory.db import make_engine
+from directory.node import Node
+from directory.sync_store import SqlSyncStore
+from sync.peers import PeerSpec, SyncSettings
+from sync.runner import run_peer
+url, base, page = sys.argv[1], sys.argv[2], int(sys.argv[3])
+engine = make_engine(url)
+store = SqlSyncStore(engine, Node("kh", "KH"))
+settings = SyncSettings(page_size=page, read_timeout=120.0, tombstone_guard_min=10**9)
+peer = PeerSpec(id="th", base_url=base, trust="publish", token_env="SMEDIR_BENCH_TOKEN")
+start = time.perf_counter()
+report = run_peer(store, peer, settings, "pull")
+seconds = time.perf_counter() - start
+assert report.outcome == "success", report.error
+print(json.dumps({"seconds": seconds, "counts": report.counts.as_dict(),
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def pull(url: str, base: str, token: str, page: int) -> dict:
+    """Pull th into the kh database ``url`` in a subprocess; its time and peak RSS."""
+    env = {**os.environ, TOKEN_ENV: token, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", PULLER, url, base, str(page)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def raw_ceiling(url: str, n: int) -> float:
+    """Parse + validate + insert (same columns and indexes), DB-API only: seconds for N."""
+    texts = [orjson.dumps(d) for batch in records(n) for d in batch]
+    engine = make_engine(url)
+    sections = isic_sections()
+    conn = engine.raw_connection()
+    placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
+    try:
+        cur = conn.cursor()
+        start = time.perf_counter()
+        seq = 0
+        for offset in range(0, n, 1000):
+            rows, log = [], []
+            for raw in texts[offset : offset + 1000]:
+                doc = orjson.loads(raw)
+                if validate_record(doc):
+                    raise SystemExit("a generated record is invalid")
+                seq += 1
+                cols = listing_columns(doc, sections)
+                rows.append(
+                    (
+                        doc["id"],
+                        doc["origin"],
+                        "published",
+                        doc["version"],
+                        seq,
+                        canonical_json(doc),
+                        "th",
+                        *cols.values(),
+                    )  # fmt: skip
+                )
+                log.append((seq, doc["id"], doc["version"], False))
+            names = ", ".join(
+                ["id", "origin", "state", "version", "change_seq", "document", "source_peer"]
+                + list(cols)
+            )
+            marks = ", ".join([placeholder] * (7 + len(cols)))
+            if engine.dialect.name == "sqlite":
+                cur.execute("BEGIN IMMEDIATE")
+            cur.executemany(
+                f"INSERT INTO listings ({names}, created_at, updated_at)"
+                f" VALUES ({marks}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+                rows,
+            )
+            cur.executemany(
+                "INSERT INTO change_log (seq, record_id, version, deleted, created_at)"
+                f" VALUES ({placeholder}, {placeholder}, {placeholder}, {placeholder},"
+                " CURRENT_TIMESTAMP)",
+                log,
+            )
+            conn.commit()
+        return time.perf_counter() - start
+    finally:
+        conn.close()
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--quick", action="store_true", help="sizes 2k/20k, memory 20k/100k")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--memory-sizes", default="100000,1000000")
+    parser.add_argument("--page", type=int, default=1000)
+    args = parser.parse_args()
+    sizes = [2000, 20000] if args.quick else [int(s) for s in args.sizes.split(",")]
+    memory_sizes = [20000, 100000] if args.quick else [int(s) for s in args.memory_sizes.split(",")]
+    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
+          f" {os.cpu_count()} CPUs, backend {args.db}, page {args.page}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs = Databases(args.db, Path(tmp))
+        try:
+            run(dbs, Path(tmp), sizes, memory_sizes, args.page)
+        finally:
+            dbs.close()
+
+
+def run(dbs: Databases, tmp: Path, sizes: list[int], memory_sizes: list[int], page: int) -> None:
+    incremental: dict[int, float] = {}
+    rss: dict[int, float] = {}
+    for n in sorted(set(sizes) | set(memory_sizes)):
+        source = dbs.new(f"th{n}")
+        seed_source(source, n)
+        proc, base, token = start_source(source, tmp)
+        try:
+            target = dbs.new(f"kh{n}")
+            full = pull(target, base, token, page)
+            assert full["counts"]["created"] == n, full
+            rss[n] = full["maxrss_mb"]
+            line = f"full pull n={n:>8}: {full['seconds']:8.2f} s  {n / full['seconds']:9.0f} rec/s"
+            if n in sizes:
+                raw = raw_ceiling(dbs.new(f"raw{n}"), n)
+                ratio = raw / full["seconds"]
+                line += f"  raw ceiling {raw:6.2f} s  pull/raw = {ratio:.2f}x (goal >= 0.5x)"
+            print(line + f"  peak RSS {full['maxrss_mb']:.0f} MB", flush=True)
+            if n in sizes:
+                bump(source, 100)
+                inc = pull(target, base, token, page)
+                assert inc["counts"]["updated"] == 100, inc
+                incremental[n] = inc["seconds"]
+                print(f"incremental 100 on n={n:>8}: {inc['seconds']:.3f} s (goal <= 0.5 s)")
+        finally:
+            proc.terminate()
+            proc.wait()
+    small, large = min(sizes), max(sizes)
+    print(
+        f"incremental t({large})/t({small}) = {incremental[large] / incremental[small]:.2f}"
+        " (goal <= 1.3)"
+    )
+    lo, hi = min(memory_sizes), max(memory_sizes)
+    print(
+        f"peak RSS n={lo}: {rss[lo]:.0f} MB, n={hi}: {rss[hi]:.0f} MB,"
+        f" ratio {rss[hi] / rss[lo]:.2f} (goal <= 200 MB and flat)"
+    )
+    _ = resource  # RSS of the puller is read in its own process
+
+
+if __name__ == "__main__":
+    main()
