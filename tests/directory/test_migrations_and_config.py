@@ -74,3 +74,21 @@ def test_invalid_toml_is_one_line(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path, environ={})
     assert "\n" not in str(info.value) and "not valid TOML" in str(info.value)
+
+
+def test_example_config_documents_every_key_and_loads():
+    import tomllib
+    from pathlib import Path
+
+    from directory.config import DEFAULTS, PEER_DEFAULTS
+
+    path = Path(__file__).resolve().parents[2] / "config.example.toml"
+    example = tomllib.loads(path.read_text(encoding="utf-8"))
+    for section, defaults in DEFAULTS.items():
+        if isinstance(defaults, dict):
+            assert set(example[section]) == set(defaults), section
+            assert example[section] == defaults, section
+    text = path.read_text(encoding="utf-8")
+    for key in PEER_DEFAULTS:
+        assert f"# {key} = " in text or f"# [peers.{key}]" in text, f"peers.{key} undocumented"
+    load_config(path, environ={})
