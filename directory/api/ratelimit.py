@@ -5,6 +5,9 @@ address: enough to stop a runaway client hammering one worker. With several
 workers or hosts each counts on its own, so the effective limit is that many
 times higher; put a proxy limit in front for a hard, shared one.
 ``api.rate_limit_per_minute = 0`` turns it off.
+
+The exchange endpoints (``/api/v1/changes``) are not counted: they answer only
+peers holding a token, and a pull legitimately reads many pages in a row.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from flask import current_app, request
 from directory.api.problems import ApiError
 
 WINDOW = 60
+EXEMPT_ENDPOINTS = frozenset({"api.read_changes", "api.push"})
 
 
 class RateLimiter:
@@ -45,7 +49,7 @@ class RateLimiter:
 def check_rate_limit() -> None:
     """Before each API request: raise a 429 problem when the client is over its limit."""
     limit = current_app.config["SMEDIR"]["api"]["rate_limit_per_minute"]
-    if limit <= 0:
+    if limit <= 0 or request.endpoint in EXEMPT_ENDPOINTS:
         return
     limiter = current_app.extensions.get("smedir.api_limiter")
     if limiter is None or limiter.per_window != limit:
