@@ -128,3 +128,41 @@ def test_a_node_harvests_another_nodes_oai_pmh_in_the_native_format(
     again = run_peer(store, peer, SETTINGS, "pull")
     assert again.counts.created == again.counts.updated == again.counts.deleted == 0
     th_engine.dispose()
+
+
+def test_a_national_pushes_to_another_node_and_keeps_its_receipts(
+    db_url, db_factory, app_factory, live_server, monkeypatch
+):
+    from directory.db import new_session
+    from directory.node import Node
+    from directory.sync_store import SqlSyncStore, push_rejections_for_listing
+    from sync.peers import PeerSpec
+    from sync.runner import run_peer
+    from tests.sync.network import SETTINGS, issue_token
+
+    kh_app = app_factory(db_url, node={"id": "kh", "country": "KH"})
+    th_app = app_factory(
+        db_factory(),
+        node={"id": "th", "country": "TH"},
+        peers=[{"id": "kh", "base_url": "http://127.0.0.1:9", "trust": "publish"}],
+    )
+    th = Member(Node("th", "TH"), th_app, live_server(th_app).url)
+    monkeypatch.setenv("SMEDIR_TEST_PUSH_TOKEN", issue_token(th, "kh"))
+    kh_engine = kh_app.extensions["smedir.engine"]
+    user = local.owner(kh_engine)
+    kh = Node("kh", "KH")
+    shared = [local.publish(kh_engine, kh, user, local.draft(n, peers=["th"])) for n in range(3)]
+    private = local.publish(kh_engine, kh, user, local.draft(7, peers=["la"]))
+    peer = PeerSpec(
+        id="th", base_url=th.url, push=True, pull=False, token_env="SMEDIR_TEST_PUSH_TOKEN"
+    )
+    store = SqlSyncStore(kh_engine, kh)
+    report = run_peer(store, peer, SETTINGS, "push")
+    assert report.outcome == "success", report.error
+    assert (report.counts.updated, report.counts.deleted) == (3, 1)
+    assert sorted(th.live_foreign()) == sorted(shared)
+    local.withdraw(kh_engine, kh, user, shared[0])
+    again = run_peer(store, peer, SETTINGS, "push")
+    assert again.counts.deleted == 1 and sorted(th.live_foreign()) == sorted(shared[1:])
+    with new_session(kh_engine) as s:
+        assert push_rejections_for_listing(s, private) == []
