@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 
 from directory.app import db_session, get_node
 from directory.models import Role
@@ -18,6 +19,16 @@ from schemas import load_countries
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin")
 PER_PAGE = 50
+# names for the actions known today; others show their code
+ACTION_LABELS = {
+    "user.create": lazy_gettext("Account created"),
+    "user.role": lazy_gettext("Role changed"),
+    "user.deactivate": lazy_gettext("Account deactivated"),
+    "user.activate": lazy_gettext("Account reactivated"),
+    "review.approve": lazy_gettext("Approved"),
+    "review.request_changes": lazy_gettext("Changes requested"),
+    "review.reject": lazy_gettext("Rejected"),
+}
 
 
 @bp.get("/users")
@@ -115,6 +126,7 @@ def audit():
         page=page,
         per_page=PER_PAGE,
         actions=audit_actions(db_session()),
+        action_labels=ACTION_LABELS,
         errors=errors,
     ), 400 if errors else 200
 

@@ -138,6 +138,7 @@ def test_admin_changes_a_role_and_reads_it_in_the_audit_log(app):
     assert (user.role, user.country) == (Role.FOCAL_POINT, "KH")
     audit = client.get("/admin/audit?action=user.role&lang=en").get_data(as_text=True)
     assert "provincial lead" in audit and f"user:{sme.id}" in audit
+    assert "Role changed" in audit and "1 entry" in audit
     assert "provincial lead" not in client.get("/admin/audit?actor=nobody").get_data(as_text=True)
     detail_page = client.get(detail).get_data(as_text=True)
     assert f'href="/admin/audit?target=user:{sme.id}"' in detail_page
