@@ -301,7 +301,8 @@ def reset_password(token: str):
                 flash(_("Your password is changed. Please sign in."), "success")
                 return redirect(url_for("auth.login"))
     status = 400 if errors else 200
-    return render_template("auth/reset.html", errors=errors, token=token), status
+    page = render_template("auth/reset.html", errors=errors, token=token)
+    return page, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

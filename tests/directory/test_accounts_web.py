@@ -106,6 +106,9 @@ def test_password_reset_by_mail(app):
     assert link.startswith(app.config["SMEDIR"]["node"]["base_url"])
     path = urlsplit(link).path
 
+    form_page = client.get(path)
+    assert form_page.status_code == 200
+    assert form_page.headers["Referrer-Policy"] == "no-referrer"  # the token stays private
     new = "fresh kampot pepper"
     response = post_form(client, path, {"password": new, "password_confirm": new})
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
