@@ -214,10 +214,22 @@ def sign_out_everywhere(session: Session, user: User) -> None:
 
 
 def change_password(
-    session: Session, user: User, current: str, new: str, policy: AccountPolicy
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    policy: AccountPolicy,
+    address: str = "unknown",
 ) -> None:
-    """Replace the password after checking the current one; ends other sessions."""
+    """Replace the password after checking the current one; ends other sessions.
+
+    A wrong current password counts as a failed sign-in (the caller commits it),
+    so a borrowed session cannot be used to guess the password.
+    """
+    _check_rate_limit(session, user.email, address, policy)
     if not verify_password(user.password_hash, current, policy.hasher):
+        session.add(LoginFailure(email=user.email, address=address[:64], created_at=utcnow()))
+        session.flush()
         raise AccountError("current_password", lazy_gettext("The current password is wrong."))
     check_new_password(new, policy, user.email)
     set_password(session, user, new, policy)

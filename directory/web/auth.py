@@ -223,7 +223,7 @@ def logout():
 @login_required
 def change_password():
     """Change the password; other sessions of this user end, this one continues."""
-    form, errors = request.form, {}
+    form, errors, status = request.form, {}, None
     user = current_actor()
     if request.method == "POST":
         if form.get("password", "") != form.get("password_confirm", ""):
@@ -236,15 +236,20 @@ def change_password():
                     form.get("current_password", ""),
                     form.get("password", ""),
                     policy(),
+                    client_address(),
                 )
+            except accounts.TooManyAttempts as exc:
+                errors["current_password"], status = str(exc), 429
             except accounts.AccountError as exc:
                 errors[exc.field] = str(exc.message)
+                if exc.field == "current_password":
+                    db_session().commit()  # the failed guess counts towards the limit
             else:
                 db_session().commit()
                 start_session(user)
                 flash(_("Your password is changed."), "success")
                 return redirect(url_for("auth.change_password"))
-    status = 400 if errors else 200
+    status = status or (400 if errors else 200)
     return render_template("auth/password_change.html", errors=errors), status
 
 

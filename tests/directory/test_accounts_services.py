@@ -164,6 +164,18 @@ def test_change_password_checks_the_current_one_and_bumps_auth_version(session):
     assert accounts.authenticate(session, user.email, "another fine phrase", "10.0.0.2", POLICY)
 
 
+def test_guessing_the_current_password_is_rate_limited(session):
+    user = signup(session)
+    for _ in range(POLICY.login_max_failures):
+        with pytest.raises(accounts.AccountError):
+            accounts.change_password(session, user, "guess", "another fine phrase", POLICY)
+        session.commit()
+    with pytest.raises(accounts.TooManyAttempts):
+        accounts.change_password(session, user, GOOD, "another fine phrase", POLICY)
+    with pytest.raises(accounts.TooManyAttempts):
+        accounts.authenticate(session, user.email, GOOD, "10.0.0.1", POLICY)
+
+
 def test_reset_token_sets_a_new_password_once(session):
     user = signup(session)
     found = accounts.request_password_reset(session, "OWNER@example.com", SECRET, POLICY)
