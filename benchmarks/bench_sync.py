@@ -164,6 +164,11 @@ engine = make_engine(url)
 store = SqlSyncStore(engine, Node("kh", "KH"))
 settings = SyncSettings(page_size=page, read_timeout=120.0, tombstone_guard_min=10**9)
 peer = PeerSpec(id="th", base_url=base, trust="publish", token_env="SMEDIR_BENCH_TOKEN")
+# warm up as a running scheduler would be: validators compiled, modules imported
+from schemas import validate
+import sync.adapters.feed, sync.adapters.jsonl, sync.adapters.oai
+validate({}, "feed-page"), validate({}, "change")
+store.live_count("th")
 start = time.perf_counter()
 report = run_peer(store, peer, settings, "pull")
 seconds = time.perf_counter() - start

@@ -54,15 +54,19 @@ def check_item(item: PageItem, peer: PeerSpec, node_id: str) -> list[ValidationI
 def split_page(items: list[PageItem], peer: PeerSpec, node_id: str) -> _Split:
     """Sort a page into items to apply, items to quarantine, and other-origin items to skip.
 
-    A peer that is not a relay may only send its own records (and ours, echoed back,
-    which the store answers with CONFLICT): others are counted as conflicts, not errors.
+    Schema validation of the items passed on happens once, in the store's apply
+    (``validate_record`` through the same code path as every import and push); the
+    store quarantines what it rejects in the page's transaction. Here: items the
+    adapter could not build, and anything that is not even an object. A peer that
+    is not a relay may only send its own records (and ours, echoed back, which the
+    store answers with CONFLICT): others are counted as conflicts, not errors.
     """
     out = _Split([], [], 0)
     for item in items:
-        issues = check_item(item, peer, node_id)
-        if issues:
-            out.rejected.append(Rejected(item, issues))
-        elif not peer.relay and item.doc["origin"] not in (peer.id, node_id):
+        doc = item.doc
+        if item.issues or not isinstance(doc, dict):
+            out.rejected.append(Rejected(item, check_item(item, peer, node_id)))
+        elif not peer.relay and doc.get("origin", peer.id) not in (peer.id, node_id):
             out.conflicts += 1
         else:
             out.accepted.append(item)
