@@ -16,6 +16,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, func, or_, select
 
 from directory.models import LoginFailure, PasswordReset, Role, User
@@ -29,6 +30,7 @@ from directory.services.passwords import (
     password_problems,
     verify_password,
 )
+from schemas import load_countries
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESET_SALT = "smedir.password-reset"
@@ -123,6 +125,9 @@ def create_user(
         raise AccountError("role", lazy_gettext("Unknown role."))
     if find_user(session, email) is not None:
         raise AccountError("email", lazy_gettext("An account with this email already exists."))
+    country = (country or "").strip().upper() or None
+    if country is not None and country not in load_countries():
+        raise AccountError("country", lazy_gettext("Unknown country code."))
     if password is not None:
         check_new_password(password, policy, email)
     user = User(
@@ -130,11 +135,16 @@ def create_user(
         display_name=display_name.strip()[:120],
         password_hash=hash_password(password, policy.hasher) if password is not None else None,
         role=role,
-        country=(country or None) and country.upper(),
+        country=country,
         locale=locale if locale in ("km", "en") else "km",
     )
-    session.add(user)
-    session.flush()
+    try:
+        with session.begin_nested():  # a concurrent sign-up with the same email loses here
+            session.add(user)
+    except IntegrityError:
+        raise AccountError(
+            "email", lazy_gettext("An account with this email already exists.")
+        ) from None
     return user
 
 

@@ -7,6 +7,7 @@ import dataclasses
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from directory.config import load_config
@@ -79,11 +80,42 @@ def test_signup_refuses_bad_input_naming_the_field(session, email, password, fie
     assert session.exec(select(User)).first() is None
 
 
+def test_create_user_checks_the_country_scope(session):
+    with pytest.raises(accounts.AccountError) as err:
+        accounts.create_user(
+            session, "fp@example.com", GOOD, POLICY, role="focal_point", country="XX"
+        )
+    assert err.value.field == "country"
+    user = accounts.create_user(
+        session, "fp@example.com", GOOD, POLICY, role="focal_point", country="th"
+    )
+    assert user.country == "TH"
+
+
 def test_signup_refuses_a_taken_email_in_any_case(session):
     signup(session)
     with pytest.raises(accounts.AccountError) as err:
         accounts.signup(session, "OWNER@example.com", GOOD, POLICY)
     assert err.value.field == "email"
+
+
+def test_a_concurrent_signup_with_the_same_email_gets_a_field_error(session, engine):
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serializes write transactions (BEGIN IMMEDIATE): no race to lose")
+
+    @event.listens_for(session, "before_flush", once=True)
+    def other_worker_signs_up_first(*_args):
+        with engine.begin() as conn:
+            conn.execute(User.__table__.insert().values(
+                email="race@example.com", display_name="", role="owner", locale="km",
+                active=True, auth_version=0, created_at=utcnow(),
+            ))  # fmt: skip
+
+    with pytest.raises(accounts.AccountError) as err:
+        accounts.signup(session, "race@example.com", GOOD, POLICY)
+    assert err.value.field == "email"
+    session.commit()  # the session is still usable
+    assert len(session.exec(select(User)).all()) == 1
 
 
 def test_authenticate_accepts_the_right_password_and_clears_failures(session):
