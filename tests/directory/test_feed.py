@@ -123,13 +123,13 @@ def test_a_hub_node_passes_hub_shared_records_to_every_peer(app_factory, db_url,
     engine_of(hub).dispose()
 
 
-@pytest.mark.parametrize("cursor", ["nonsense!", "c2VxOg", "Zm9vOjEy", "c2VxOi0x", "%%%"])
-def test_malformed_cursor_is_400_problem(app, cursor):
+def test_malformed_cursor_is_400_problem(app):
     _, token = peer_token(app, "th", "feed:read")
-    response = app.test_client().get(f"/api/v1/changes?since={cursor}", headers=bearer(token))
-    assert response.status_code == 400
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["errors"][0]["path"] == "/since"
+    for cursor in ("nonsense!", "c2VxOg", "Zm9vOjEy", "c2VxOi0x", "%%%"):
+        response = app.test_client().get(f"/api/v1/changes?since={cursor}", headers=bearer(token))
+        assert response.status_code == 400, cursor
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["errors"][0]["path"] == "/since"
 
 
 def test_cursor_round_trip():
