@@ -143,3 +143,33 @@ def test_malformed_invalid_and_oversized_bodies(app, record_doc):
     assert response.status_code == 413 and response.mimetype == "application/problem+json"
     assert "20000" in response.get_json()["detail"]
     assert _change_count(app) == 0
+
+
+def test_concurrent_pushes_of_one_batch_apply_it_once(app, live_server, record_doc):
+    """Peers retry: the same batch arriving on several connections at once is applied once."""
+    import threading
+
+    import requests
+
+    _, token = peer_token(app, "th", "changes:push")
+    server = live_server(app)
+    batch = {"source": "th", "changes": [replica(record_doc, "th", n) for n in range(5)]}
+    answers, barrier = [], threading.Barrier(4)
+
+    def push_once():
+        barrier.wait()
+        response = requests.post(
+            f"{server.url}/api/v1/changes", json=batch, headers=bearer(token), timeout=30
+        )
+        answers.append((response.status_code, response.json()))
+
+    threads = [threading.Thread(target=push_once) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [status for status, _ in answers] == [200] * 4
+    for n in range(5):
+        statuses = sorted(body["receipts"][n]["status"] for _, body in answers)
+        assert statuses == ["applied", "unchanged", "unchanged", "unchanged"]
+    assert _change_count(app) == 5
