@@ -82,7 +82,7 @@ def read(listing_id: str):
     if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
         raise ApiError(404, f"no published listing {listing_id}")
     tag = _etag(listing.version)
-    if request.if_none_match.contains(tag[1:-1]) or request.if_none_match.star_tag:
+    if request.if_none_match.contains_weak(tag[1:-1]) or request.if_none_match.star_tag:
         return Response(status=304, headers={"ETag": tag})
     return _json(public_document(listing.document), headers={"ETag": tag})
 

@@ -71,6 +71,8 @@ def test_read_with_etag_and_304(app, draft_data):
     assert response.get_json()["id"] == listing.id
     again = client.get(f"/api/v1/listings/{listing.id}", headers={"If-None-Match": '"1"'})
     assert again.status_code == 304 and again.data == b""
+    weak = client.get(f"/api/v1/listings/{listing.id}", headers={"If-None-Match": 'W/"1"'})
+    assert weak.status_code == 304
     stale = client.get(f"/api/v1/listings/{listing.id}", headers={"If-None-Match": '"0"'})
     assert stale.status_code == 200
     assert_problem(client.get(f"/api/v1/listings/{hidden.id}"), 404)
