@@ -81,7 +81,7 @@ def test_sigkill_at_many_points_then_rerun_ends_in_the_uninterrupted_state(
     server.faults = {}
     server.delay = 0.005
     rng = random.Random(5)
-    for _ in range(5):
+    for _ in range(3):
         seen = len(server.requests)
         proc = start_pull(config2)
         while len(server.requests) < seen + rng.randint(1, 6) and proc.poll() is None:
