@@ -25,7 +25,7 @@ def _limit() -> int:
     raw = request.args.get("limit")
     if raw is None or raw == "":
         return api["feed_default_limit"]
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
         raise ApiError(400, "limit must be a positive integer", errors=[("/limit", "not >= 1")])
     return min(int(raw), api["feed_max_limit"])
 

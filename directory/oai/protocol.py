@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ VERBS: dict[str, tuple[set[str], set[str]]] = {
     "ListRecords": ({"metadataPrefix"}, {"from", "until", "set"}),
 }
 RESUMABLE = {"ListSets", "ListIdentifiers", "ListRecords"}
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")
 DAY = "%Y-%m-%d"
 SECOND = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -64,6 +66,10 @@ def parse_request(multi: dict[str, list[str]]) -> OAIRequest:
 def parse_date(value: str, *, end: bool) -> tuple[datetime, str]:
     """A from/until value as a UTC datetime and its granularity; the end of the day for an
     ``until`` given as a day. Raises OAIError(badArgument)."""
+    if not DATE_RE.fullmatch(value):
+        raise OAIError(
+            "badArgument", f"{value!r} is not a date (YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ)"
+        )
     for fmt in (SECOND, DAY):
         try:
             moment = datetime.strptime(value, fmt).replace(tzinfo=UTC)

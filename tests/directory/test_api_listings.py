@@ -57,6 +57,7 @@ def test_search_filters_pages_and_hides_private_contact(app, draft_data):
     assert client.get("/api/v1/listings?women_owned=true").get_json()["total"] == 3
     assert client.get("/api/v1/listings?women_owned=false").get_json()["total"] == 0
     assert_problem(client.get("/api/v1/listings?page=0"), 400)
+    assert_problem(client.get("/api/v1/listings?page=²"), 400)
     assert_problem(client.get("/api/v1/listings?women_owned=maybe"), 400)
     assert_problem(client.get("/api/v1/listings?per_page=1000"), 400)
 

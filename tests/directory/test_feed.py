@@ -147,7 +147,7 @@ def test_limit_is_capped_and_checked(app_factory, db_url, draft_data):
     assert len(client.get("/api/v1/changes", headers=bearer(token)).get_json()["changes"]) == 1
     page = client.get("/api/v1/changes?limit=500", headers=bearer(token)).get_json()
     assert len(page["changes"]) == 2 and page["has_more"] is True
-    for bad in ("0", "-1", "x"):
+    for bad in ("0", "-1", "x", "²", "١"):
         assert client.get(f"/api/v1/changes?limit={bad}", headers=bearer(token)).status_code == 400
     engine_of(app).dispose()
 

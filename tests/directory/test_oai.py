@@ -10,6 +10,8 @@ import re
 import time
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from directory.oai.resumption import Position, encode_token
@@ -241,3 +243,27 @@ def test_expired_and_altered_tokens_are_bad(app, draft_data):
 def test_empty_repository(app):
     assert error_code(oai(app, verb="ListRecords", metadataPrefix="oai_dc")) == "noRecordsMatch"
     assert oai(app, verb="Identify").find("o:Identify", NS) is not None
+
+
+ARG_NAMES = ["verb", "identifier", "metadataPrefix", "from", "until", "set", "resumptionToken"]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(ARG_NAMES),
+        st.one_of(
+            st.sampled_from(["ListRecords", "GetRecord", "oai_dc", "sme_json", "2026-01-01"]),
+            st.text(min_size=0, max_size=30).filter(lambda t: "\x00" not in t),
+        ),
+        max_size=4,
+    )
+)
+def test_any_request_gets_a_valid_response(app, params):
+    root = oai(app, **params)
+    assert root.tag == "{http://www.openarchives.org/OAI/2.0/}OAI-PMH"
