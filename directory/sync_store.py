@@ -205,10 +205,26 @@ class SqlSyncStore:
                 if result.outcome == Outcome.REJECTED:
                     issues = result.issues or [ValidationIssue("", result.message or "rejected")]
                     rows.append(_quarantine_row(peer.id, run_id, item, issues, now))
+            rows = self._new_quarantine_rows(s, peer.id, rows)
             if rows:
                 s.execute(insert(QuarantineEntry.__table__), rows)
             self._supersede_quarantine(s, peer.id, results, now)
         return results
+
+    def _new_quarantine_rows(self, s: Session, peer: str, rows: list[dict]) -> list[dict]:
+        """Drop rows already open with the same payload (a --full pull reads them again)."""
+        ids = list({r["record_id"] for r in rows if r["record_id"]})
+        if not ids:
+            return rows
+        t = QuarantineEntry.__table__
+        known = set(
+            s.execute(
+                select(t.c.record_id, t.c.payload).where(
+                    t.c.peer == peer, t.c.resolved_at.is_(None), t.c.record_id.in_(ids)
+                )
+            ).all()
+        )
+        return [r for r in rows if (r["record_id"], r["payload"]) not in known]
 
     def _apply(self, s: Session, peer: PeerSpec, docs: list[Any]) -> list[Applied]:
         if not docs:

@@ -76,6 +76,10 @@ def test_invalid_records_are_quarantined_and_the_rest_applies(store, engine, pee
     assert '"/id"' in rows[2].errors
     assert all(r.run_id == report.run_id and r.resolved_at is None for r in rows)
     assert store.checkpoint("th", "pull") == "5"
+    # a full re-read counts them again but does not quarantine them twice
+    peer = peer_spec(server)
+    again = pull(store, peer, make_adapter(peer, settings), settings, full=True)
+    assert again.counts.rejected == 3 and len(quarantine_rows(engine)) == 3
 
 
 def test_records_of_other_origins_from_a_non_relay_peer_are_conflicts(
