@@ -146,13 +146,16 @@ class Puller:
                 cursor = page.next_cursor
 
     def _pages(self, report: RunReport, cursor: str | None, stored: str | None) -> None:
-        live = self.store.live_count(self.peer.id)
+        live = None  # counted once, on the first page with tombstones (a table scan)
         tombstoned = 0
         pages = self._fetch(cursor)
         for cursor, page in pages:
             split = split_page(page.items, self.peer, self.store.node_id)
-            tombstoned += self._tombstone_hits(split.accepted)
-            if self._guard_trips(tombstoned, live):
+            hits = self._tombstone_hits(split.accepted)
+            if hits and live is None:
+                live = self.store.live_count(self.peer.id)
+            tombstoned += hits
+            if hits and self._guard_trips(tombstoned, live):
                 self._hold(report, page, cursor, pages)
                 return
             self._apply(report, page, split, stored)
