@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from directory.db import make_engine, new_session
 from directory.migrate import upgrade_database
@@ -53,6 +54,7 @@ class PgDatabases:
         self.prefix = f"smedir_t{os.getpid()}"
         self.template = f"{self.prefix}_tmpl"
         self.created: list[str] = []
+        self.free: list[str] = []
         self._drop(self.template)
         self._exec(f'CREATE DATABASE "{self.template}"')
         engine = make_engine(self.url(self.template))
@@ -70,6 +72,8 @@ class PgDatabases:
         self._exec(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def new(self) -> str:
+        if self.free:
+            return self.url(self.free.pop())
         name = f"{self.prefix}_{next(_counter)}"
         self._drop(name)
         self._exec(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
@@ -77,9 +81,29 @@ class PgDatabases:
         return self.url(name)
 
     def drop(self, url: str) -> None:
+        """Hand the database back emptied for reuse (creating one costs ~1 s); drop it if busy."""
         name = make_url(url).database
-        self._drop(name)
-        self.created.remove(name)
+        try:
+            self._reset(url)
+            self.free.append(name)
+        except Exception:  # still locked by a stray connection: throw it away instead
+            self._drop(name)
+            self.created.remove(name)
+
+    def _reset(self, url: str) -> None:
+        from sqlmodel import SQLModel
+
+        import directory.models  # noqa: F401  (every table on the metadata)
+
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("SET LOCAL lock_timeout = '3s'"))
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+                conn.execute(text("INSERT INTO change_counter (id, value) VALUES (1, 0)"))
+        finally:
+            engine.dispose()
 
     def close(self) -> None:
         for name in [*self.created, self.template]:
