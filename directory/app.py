@@ -41,6 +41,11 @@ def create_app(
         db["url"], echo=db["echo"], pool_size=db["pool_size"]
     )
     app.extensions["smedir.node"] = Node.from_config(cfg)
+    if security["proxy_hops"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = security["proxy_hops"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.teardown_appcontext(_close_session)
     _init_extensions(app)
     _register_blueprints(app)

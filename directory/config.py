@@ -43,6 +43,7 @@ DEFAULTS: dict[str, Any] = {
         "argon2_parallelism": 4,
         "login_window_seconds": 900,
         "session_hours": 12,
+        "proxy_hops": 0,
     },
     "review": {
         "verified_fields": ["names", "registration", "legal_form", "address", "sectors"],

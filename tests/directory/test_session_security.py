@@ -240,3 +240,15 @@ def test_unauthenticated_api_request_gets_401_json_not_a_redirect(app):
     response = app.test_client().get("/_probe")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=/_probe")
+
+
+def test_client_address_comes_from_the_proxy_only_when_configured(app_factory, db_url):
+    from flask import request
+
+    for hops, expected in ((0, "127.0.0.1"), (1, "203.0.113.9")):
+        app = app_factory(db_url, security={"proxy_hops": hops})
+        app.add_url_rule("/_addr", "addr", lambda: request.remote_addr)
+        client = app.test_client()
+        answer = client.get("/_addr", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert answer.get_data(as_text=True) == expected
+        app.extensions["smedir.engine"].dispose()
