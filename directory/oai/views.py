@@ -193,9 +193,15 @@ def _position(req: OAIRequest) -> Position:
     if spec is not None and not _SAFE["set"].match(spec):
         raise OAIError("badArgument", f"{spec!r} is not a setSpec")
     return Position(
-        req.verb, req.args["metadataPrefix"], spec, req.args.get("from"), req.args.get("until"),
-        after_seq=0, cursor=0, expires=0,
-    )  # fmt: skip
+        req.verb,
+        req.args["metadataPrefix"],
+        spec,
+        req.args.get("from"),
+        req.args.get("until"),
+        after_seq=0,
+        cursor=0,
+        expires=0,
+    )
 
 
 def list_items(root, req: OAIRequest, now: datetime) -> None:
@@ -236,9 +242,15 @@ def _resumption(element, position: Position, items, total: int, more: bool) -> N
         return
     expires = int(time.time()) + _settings()["token_ttl_seconds"]
     nxt = Position(
-        position.verb, position.prefix, position.set, position.since, position.until,
-        after_seq=items[-1].seq, cursor=position.cursor + len(items), expires=expires,
-    )  # fmt: skip
+        position.verb,
+        position.prefix,
+        position.set,
+        position.since,
+        position.until,
+        after_seq=items[-1].seq,
+        cursor=position.cursor + len(items),
+        expires=expires,
+    )
     token = encode_token(nxt, current_app.config["SECRET_KEY"])
     expiry = datetime.fromtimestamp(expires, UTC)
     render.sub(element, "resumptionToken", token, expirationDate=render.datestamp(expiry), **attrs)
