@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 
-from directory.app import db_session, get_engine
+from directory.app import SAFE_METHODS, db_session, get_engine
 from directory.db import transaction
 from directory.extensions import login_manager
 from directory.mail import MailError, send_mail
@@ -101,8 +101,13 @@ def load_user_from_bearer(req) -> User | None:
     user, token = found
     g.personal_token = token
     if token.last_used_at is None or utcnow() - token.last_used_at > TOKEN_TOUCH_INTERVAL:
-        with transaction(get_engine(current_app)) as session:
-            personal_tokens.touch_personal_token(session, token.id)
+        if req.method in SAFE_METHODS:
+            with transaction(get_engine(current_app)) as session:
+                personal_tokens.touch_personal_token(session, token.id)
+        else:
+            # a write request already holds the write lock (SQLite BEGIN IMMEDIATE):
+            # a second transaction would wait on it forever; ride on the request's own
+            personal_tokens.touch_personal_token(db_session(), token.id)
     return user
 
 

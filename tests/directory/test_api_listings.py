@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from sqlmodel import select
 
 from directory.models import Role
 from schemas import validate
@@ -187,11 +188,15 @@ def test_personal_token_writes_need_no_csrf(app, draft_data):
         session.commit()
     client = app.test_client()
     headers = {"Authorization": f"Bearer {plaintext}"}
-    # A first use by GET: on SQLite, the first use of a token in a *write* request deadlocks
-    # (web/auth.py touches last_used_at in a second write transaction; reported).
-    assert client.get("/api/v1/my/listings", headers=headers).status_code == 200
+    # the token's first use is a write: its last_used_at is recorded in that request's own
+    # transaction (a second write transaction would wait on SQLite's lock forever)
     created = client.post("/api/v1/listings", json=draft_data, headers=headers)
     assert created.status_code == 201, created.data
+    assert client.get("/api/v1/my/listings", headers=headers).status_code == 200
+    from directory.models.accounts import PersonalToken
+
+    with new_session(engine_of(app)) as session:
+        assert session.exec(select(PersonalToken)).one().last_used_at is not None
     url = f"/api/v1/listings/{created.get_json()['id']}"
     saved = client.put(
         url, json=draft_data, headers={**headers, "If-Match": created.headers["ETag"]}
