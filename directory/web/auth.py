@@ -57,6 +57,10 @@ NAV_ENDPOINTS = {
     "my_listings": ("listings.mine", "listings.index"),
     "review_queue": ("review.queue", "review.index"),
     "admin": ("admin_users.users",),
+    "quarantine": ("admin_sync.quarantine",),
+    "peers": ("admin_sync.peers",),
+    "tokens": ("admin_peers.tokens",),
+    "api_docs": ("api.docs",),
 }
 
 
