@@ -7,7 +7,7 @@ from sync.errors import PeerConfigError
 from sync.peers import PULL, PUSH, PeerSpec, SyncSettings
 from sync.pull import Progress, pull
 from sync.push import push
-from sync.runs import RunReport
+from sync.runs import RunCounts, RunOutcome, RunReport
 from sync.store import SyncStore
 
 
@@ -30,10 +30,19 @@ def run_peer(
     full: bool = False,
     progress: Progress | None = None,
 ) -> RunReport:
-    """One run of ``peer`` in ``direction``; the run is recorded in the store."""
-    if direction == PUSH and peer.protocol != "feed":
-        raise PeerConfigError(f"peer {peer.id}: push needs protocol 'feed', not {peer.protocol}")
-    adapter = make_adapter(peer, settings, peer.token())
+    """One run of ``peer`` in ``direction``; the run is recorded in the store, including one
+    that cannot start because the peer is misconfigured (then PeerConfigError is raised)."""
+    try:
+        if direction == PUSH and peer.protocol != "feed":
+            raise PeerConfigError(
+                f"peer {peer.id}: push needs protocol 'feed', not {peer.protocol}"
+            )
+        adapter = make_adapter(peer, settings, peer.token())
+    except PeerConfigError as exc:
+        cursor = store.checkpoint(peer.id, direction)
+        run_id = store.start_run(peer.id, direction, cursor, "")
+        store.finish_run(run_id, RunOutcome.FAILED, RunCounts(), cursor, str(exc))
+        raise
     try:
         if direction == PULL:
             return pull(store, peer, adapter, settings, full=full, progress=progress)

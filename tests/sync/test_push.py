@@ -75,3 +75,16 @@ def test_push_never_sends_a_record_back_to_its_origin(engine, store, peer_server
     run_peer(store, peer_spec(server, push=True), settings, "push")
     assert server.pushed == []
     assert store.checkpoint("th", "push") == "1"
+
+
+def test_a_peer_whose_token_is_missing_fails_with_a_recorded_run(engine, store, settings):
+    import pytest
+
+    from sync.errors import PeerConfigError
+    from sync.peers import PeerSpec
+
+    peer = PeerSpec(id="th", base_url="http://127.0.0.1:9", token_env="SMEDIR_TEST_UNSET_TOKEN")
+    with pytest.raises(PeerConfigError, match="SMEDIR_TEST_UNSET_TOKEN"):
+        run_peer(store, peer, settings, "pull")
+    [run] = runs(engine)
+    assert run.outcome == "failed" and "SMEDIR_TEST_UNSET_TOKEN" in run.error
