@@ -152,7 +152,7 @@ def runs_chart(history: list[SyncRun], width: int = 640, height: int = 140) -> M
         return Markup("")
     totals = [r.created + r.updated + r.deleted + r.rejected for r in history]
     top = max(max(totals), 1)
-    step = width / len(history)
+    step = min(width / len(history), 24.0)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="runs-chart" role="img"'
         f' viewBox="0 0 {width} {height + 16}" width="100%">'
