@@ -142,8 +142,12 @@ def scheduler_command() -> None:
     holder = f"{socket.gethostname()}:{os.getpid()}"
     leadership = leadership_for(store.engine, holder, settings.lease_seconds)
 
+    last = [""]
+
     def on_state(state: str) -> None:
-        click.echo(f"scheduler {holder}: {state}", err=True)
+        if state != last[0]:  # "waiting" repeats on every poll: say it once
+            last[0] = state
+            click.echo(f"scheduler {holder}: {state}", err=True)
 
     click.echo(f"scheduler {holder}: {len(jobs)} jobs: {', '.join(j.id for j in jobs)}", err=True)
     run_scheduler(
