@@ -663,3 +663,28 @@ def held_share(session: Session, held: HeldRunRow) -> tuple[int, int]:
         .where(Listing.source_peer == held.peer, Listing.state == ListingState.PUBLISHED)
     ).scalar_one()
     return held.tombstones, live
+
+
+def open_push_rejections(session: Session, limit: int = 200) -> list[PushReceiptRow]:
+    """Records a peer refused on push whose latest receipt from that peer is still a refusal."""
+    refused = list(
+        session.execute(
+            select(PushReceiptRow)
+            .where(PushReceiptRow.status.in_(("rejected", "conflict")))
+            .order_by(PushReceiptRow.id.desc())
+            .limit(limit)
+        ).scalars()
+    )
+    if not refused:
+        return []
+    latest = dict(
+        session.execute(
+            select(
+                PushReceiptRow.peer + " " + PushReceiptRow.record_id,
+                func.max(PushReceiptRow.id),
+            )
+            .where(PushReceiptRow.record_id.in_({r.record_id for r in refused}))
+            .group_by(PushReceiptRow.peer, PushReceiptRow.record_id)
+        ).all()
+    )
+    return [r for r in refused if latest.get(f"{r.peer} {r.record_id}") == r.id]

@@ -12,10 +12,12 @@ from directory.models.sync import SyncRun
 from directory.sync_store import (
     SqlSyncStore,
     held_share,
+    open_push_rejections,
     open_quarantine,
     peer_health,
     pending_held_runs,
     quarantine_errors,
+    receipt_errors,
     recent_runs,
 )
 from directory.web.access import current_actor, require_role
@@ -86,9 +88,11 @@ def runs():
 @bp.get("/quarantine")
 @require_role(*REVIEWERS)
 def quarantine():
-    """Records a pull refused, with their errors and raw payload."""
-    rows = [(row, quarantine_errors(row)) for row in open_quarantine(db_session())]
-    return render_template("sync/quarantine.html", rows=rows)
+    """Records a pull refused (errors, raw payload) and records peers refused on push."""
+    session = db_session()
+    rows = [(row, quarantine_errors(row)) for row in open_quarantine(session)]
+    refused = [(row, receipt_errors(row)) for row in open_push_rejections(session)]
+    return render_template("sync/quarantine.html", rows=rows, refused=refused)
 
 
 @bp.post("/quarantine/<int:entry_id>/retry")

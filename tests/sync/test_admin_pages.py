@@ -76,3 +76,30 @@ def test_run_now_then_history_chart_quarantine_and_held_runs(setup):
     assert done.status_code == 200
     assert store.live_count("th") == 1 and store.pending_held("th") is None
     assert "held-run" not in done.text
+
+
+def test_focal_points_see_records_a_peer_refused_on_push(app_factory, db_url, peer_server):
+    from directory.node import Node
+    from tests.sync import local
+
+    server = peer_server("th")
+    app = app_factory(db_url, peers=[{"id": "th", "base_url": server.url, "push": True}])
+    engine = app.extensions["smedir.engine"]
+    store = SqlSyncStore(engine, app.extensions["smedir.node"])
+    user = local.owner(engine)
+    kh = Node("kh", "KH")
+    refused = local.publish(engine, kh, user, local.draft(1, peers=["th"]))
+    accepted = local.publish(engine, kh, user, local.draft(2, peers=["th"]))
+    server.reject_ids.add(refused)
+    peer = PeerSpec(id="th", base_url=server.url, push=True)
+    assert run_peer(store, peer, FAST, "push").outcome == "success"
+    focal, _ = signed_in(app, Role.FOCAL_POINT)
+    page = focal.get("/admin/quarantine").text
+    assert f'data-record="{refused}"' in page and "not accepted here" in page
+    assert f'data-record="{accepted}"' not in page
+    # a later version the peer accepts clears it
+    server.reject_ids.clear()
+    local.edit(engine, kh, user, refused, local.draft(1, peers=["th"], hub=True))
+    run_peer(store, peer, FAST, "push")
+    assert f'data-record="{refused}"' not in focal.get("/admin/quarantine").text
+    engine.dispose()
