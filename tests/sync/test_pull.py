@@ -204,3 +204,18 @@ def test_the_tombstone_guard_holds_a_mass_deletion_for_a_focal_point(
     assert store.pending_held("th") is None
     final = run_pull(store, server, settings)
     assert final.counts.created == 1
+
+
+def test_a_page_whose_checkpoint_moved_meanwhile_is_not_applied(store, engine, settings):
+    from sync.adapters import PageItem
+    from sync.errors import CheckpointMoved
+    from sync.peers import PeerSpec
+
+    peer = PeerSpec(id="th", base_url="http://127.0.0.1:9", trust="publish")
+    run = store.start_run("th", "pull", None, "")
+    store.apply_page(run, peer, [PageItem(peer_doc("th", 1))], [], None, "1")
+    # a second run that read the checkpoint before the first one moved it
+    with pytest.raises(CheckpointMoved):
+        store.apply_page(run, peer, [PageItem(peer_doc("th", 2))], [], None, "2")
+    assert store.checkpoint("th", "pull") == "1"
+    assert list(held_documents(engine)) == ["th:rec1"]
