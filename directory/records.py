@@ -85,6 +85,22 @@ def listing_columns(doc: dict[str, Any], isic_sections: dict[str, str]) -> dict[
     }
 
 
+LISTING_EXTRACTED_COLUMNS = (
+    "name_km",
+    "name_en",
+    "country",
+    "province",
+    "sectors",
+    "isic_sections",
+    "size_class",
+    "legal_form",
+    "women_owned",
+    "youth_owned",
+    "share_public",
+    "share_hub",
+    "share_peers",
+    "search_text",
+)
 _NULLABLE_COLUMNS = (
     "name_km",
     "name_en",

@@ -12,13 +12,19 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from directory.models import ChangeCounter, ChangeLogEntry, Listing, ListingState
 from directory.models.base import isoformat_z, utcnow
 from directory.node import Node
-from directory.records import canonical_json, id_origin, is_tombstone, listing_columns
+from directory.records import (
+    LISTING_EXTRACTED_COLUMNS,
+    canonical_json,
+    id_origin,
+    is_tombstone,
+    listing_columns,
+)
 from schemas import ValidationIssue, load_isic, validate_record
 from sync.outcomes import Outcome
 
@@ -180,45 +186,76 @@ def _decide(doc: dict, held: tuple[str, int] | None, node: Node) -> ApplyResult:
     return ApplyResult(rid, version, Outcome.UPDATED if held else Outcome.CREATED)
 
 
+LISTING_COLUMNS = (
+    "origin",
+    "state",
+    "version",
+    "change_seq",
+    "document",
+    "updated_at",
+    "source_peer",
+    *LISTING_EXTRACTED_COLUMNS,
+)
+
+
 def write_listings(
     session: Session, inserts: list[dict], updates: list[dict], source_peer: str | None
 ) -> None:
-    """Store published documents in bulk: new listing rows, updated rows, change-log entries."""
+    """Store published documents in bulk: new listing rows, updated rows, change-log entries.
+
+    This is the hot path of a pull, so rows go to the driver's executemany as
+    plain tuples: the only value that needs SQLAlchemy's type processing (the
+    timestamp) is the same for every row and is processed once.
+    """
     docs = inserts + updates
     if not docs:
         return
     last = next_change_seq(session, len(docs))
-    now = utcnow()
+    conn = session.connection()
+    stamp = _bound_timestamp(conn, utcnow())
     sections = isic_sections()
     rows, log = [], []
     for offset, doc in enumerate(docs):
         seq = last - len(docs) + 1 + offset
         deleted = is_tombstone(doc)
+        state = ListingState.WITHDRAWN.value if deleted else ListingState.PUBLISHED.value
+        extracted = listing_columns(doc, sections)
         rows.append(
-            {
-                "b_id": doc["id"],
-                "origin": doc["origin"],
-                "state": ListingState.WITHDRAWN if deleted else ListingState.PUBLISHED,
-                "version": doc["version"],
-                "change_seq": seq,
-                "document": canonical_json(doc),
-                "updated_at": now,
-                "source_peer": source_peer,
-                **listing_columns(doc, sections),
-            }
+            (
+                doc["origin"],
+                state,
+                doc["version"],
+                seq,
+                canonical_json(doc),
+                stamp,
+                source_peer,
+                *(extracted[c] for c in LISTING_EXTRACTED_COLUMNS),
+                doc["id"],
+            )
         )
-        log.append({"seq": seq, "record_id": doc["id"], "version": doc["version"]})
-        log[-1].update(deleted=deleted, created_at=now)
-    table = Listing.__table__
+        log.append((seq, doc["id"], doc["version"], deleted, stamp))
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if inserts:
-        new_rows = [{**r, "id": r.pop("b_id"), "created_at": now} for r in rows[: len(inserts)]]
-        session.execute(insert(table), new_rows)
+        columns = ", ".join((*LISTING_COLUMNS, "id", "created_at"))
+        marks = ", ".join([mark] * (len(LISTING_COLUMNS) + 2))
+        sql = f"INSERT INTO listings ({columns}) VALUES ({marks})"
+        conn.exec_driver_sql(sql, [(*row, stamp) for row in rows[: len(inserts)]])
     if updates:
-        stmt = update(table).where(table.c.id == bindparam("b_id"))
-        session.execute(stmt, rows[len(inserts) :])
+        assignments = ", ".join(f"{c} = {mark}" for c in LISTING_COLUMNS)
+        sql = f"UPDATE listings SET {assignments} WHERE id = {mark}"
+        conn.exec_driver_sql(sql, rows[len(inserts) :])
         _expire_cached(session, [doc["id"] for doc in updates])
-    session.execute(insert(ChangeLogEntry.__table__), log)
-    session.flush()
+    sql = (
+        "INSERT INTO change_log (seq, record_id, version, deleted, created_at) "
+        f"VALUES ({', '.join([mark] * 5)})"
+    )
+    conn.exec_driver_sql(sql, log)
+
+
+def _bound_timestamp(conn, moment: datetime):
+    """A timestamp as the driver wants it for a timezone-aware DateTime column."""
+    process = Listing.__table__.c.updated_at.type.bind_processor(conn.dialect)
+    return process(moment) if process else moment
 
 
 def _expire_cached(session: Session, ids: list[str]) -> None:
