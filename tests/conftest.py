@@ -305,3 +305,6 @@ def live_server():
     yield start
     for server in servers:
         server.stop()
+
+
+pytest_plugins = ["tests.browser"]

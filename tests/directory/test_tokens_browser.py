@@ -4,29 +4,16 @@ reads the feed with it, the admin revokes it and it stops working; the API docs 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import requests
 
 from directory.models import Role
+from tests.browser import new_page, sign_in
 from tests.directory.exchange_fixtures import PEERS, bearer, engine_of
 from tests.directory.pages_helpers import PASSWORD, add_account
 
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-khmeros")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
@@ -39,14 +26,8 @@ def app(app_factory, db_url):
 def test_admin_creates_uses_and_revokes_a_token(app, live_server, browser):
     server = live_server(app)
     email = add_account(app, Role.ADMIN)
-    context = browser.new_context(base_url=server.url, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/login?lang=en")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_load_state()
+    page = new_page(browser, server.url, "en")
+    sign_in(page, email, PASSWORD)
     page.goto("/admin/tokens?lang=en")
     page.select_option("select[name=peer_id]", "th")
     page.fill("input[name=name]", "Thai node")
@@ -66,4 +47,4 @@ def test_admin_creates_uses_and_revokes_a_token(app, live_server, browser):
     page.goto("/api/docs?lang=en")
     assert page.locator("section.api-operation").count() >= 9
     assert re.search(r"GET /api/v1/changes", page.inner_text("main"))
-    context.close()
+    page.context.close()

@@ -12,35 +12,16 @@ from directory.models import Role
 from directory.sync_store import SqlSyncStore
 from sync.peers import PeerSpec
 from sync.runner import run_peer
+from tests.browser import new_page, sign_in
 from tests.directory.pages_helpers import PASSWORD, add_account
 from tests.sync.conftest import FAST, peer_doc, tombstone
 
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-khmeros")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def _page(browser, base_url: str, email: str, shots_dir: Path):
-    context = browser.new_context(base_url=base_url, locale="en-US")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto("/?lang=en")
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(\?.*)?$"))
+    page = new_page(browser, base_url, "en")
+    sign_in(page, email, PASSWORD)
     return page
 
 

@@ -1,0 +1,73 @@
+"""Shared pieces of the browser tests: Debian's Chromium driven by Playwright.
+
+Never downloads a browser: ``/usr/bin/chromium`` comes from Debian's package
+(installed by .ci/run). The flags keep Chromium off the network it cannot reach.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAGE_TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole run (each test opens its own context)."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-khmeros")
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def shots(request):
+    """Save numbered screenshots of a page under test-output/<test name>/."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    folder = Path(request.config.rootpath) / "test-output" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    counter = iter(range(1, 100))
+
+    def shoot(page, step: str) -> Path:
+        path = folder / f"{next(counter):02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return shoot
+
+
+def new_page(browser, base_url: str, lang: str = "en", *, javascript: bool = True):
+    """A page in a fresh context (its own cookies) with the language chosen."""
+    locale = "km-KH" if lang == "km" else "en-US"
+    context = browser.new_context(base_url=base_url, locale=locale, java_script_enabled=javascript)
+    context.set_default_timeout(PAGE_TIMEOUT_MS)
+    page = context.new_page()
+    page.goto(f"/?lang={lang}")
+    return page
+
+
+def sign_in(page, email: str, password: str) -> None:
+    """Sign in through the real login form and wait for the redirect."""
+    page.goto("/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form[action$='/login'] button[type=submit]")
+    page.wait_for_url(re.compile(r"^(?!.*/login).*$"))
