@@ -8,74 +8,17 @@ Each step saves a screenshot under test-output/<test name>/NN-step.png.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from directory.models import Role
+from tests.browser import new_page, sign_in
 from tests.directory.pages_helpers import PASSWORD, add_account
 
 pytestmark = pytest.mark.e2e
-playwright_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 KHMER = re.compile("[\u1780-\u17ff]")
 NAME_KM = "ហាងកាហ្វេ ភ្នំសំពៅ"
 NAME_EN = "Phnom Sampov Coffee"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium fonts-khmeros")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def shots(request):
-    """Save numbered screenshots of a page under test-output/<test name>/."""
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
-    folder = Path(request.config.rootpath) / "test-output" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.png"):
-        old.unlink()
-    counter = iter(range(1, 100))
-
-    def shoot(page, step: str) -> Path:
-        path = folder / f"{next(counter):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return shoot
-
-
-def _new_page(browser, base_url: str, lang: str, *, javascript: bool = True):
-    locale = "km-KH" if lang == "km" else "en-US"
-    context = browser.new_context(base_url=base_url, locale=locale, java_script_enabled=javascript)
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"/?lang={lang}")
-    return page
-
-
-def _sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action$='/login'] button[type=submit]")
-    page.wait_for_url(re.compile(r".*/(\?.*)?$"))
 
 
 def _field(page, pointer: str):
@@ -122,7 +65,7 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     reviewer_email = add_account(app, Role.FOCAL_POINT, "KH")  # focal points come from the CLI
 
     # 1. the SME signs up
-    sme = _new_page(browser, server.url, lang)
+    sme = new_page(browser, server.url, lang)
     sme.goto("/signup")
     sme.fill("input[name=email]", f"owner-{lang}@sampov-coffee.com.kh")
     sme.fill("input[name=password]", PASSWORD)
@@ -141,8 +84,8 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     shots(sme, "submitted")
 
     # 3. the focal point asks for a change
-    fp = _new_page(browser, server.url, lang)
-    _sign_in(fp, reviewer_email)
+    fp = new_page(browser, server.url, lang)
+    sign_in(fp, reviewer_email, PASSWORD)
     fp.goto("/review")
     fp.locator("table.queue a", has_text=NAME_KM if lang == "km" else NAME_EN).click()
     assert fp.locator(".submitted").inner_text().count(NAME_KM) == 1
@@ -174,7 +117,7 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     assert fp.locator("table.queue").count() == 0  # nothing left to review
 
     # 6. a visitor finds the listing and its public page
-    visitor = _new_page(browser, server.url, lang)
+    visitor = new_page(browser, server.url, lang)
     visitor.fill("input[name=q]", "សំពៅ" if lang == "km" else "sampov")
     visitor.click("form.search-form button[type=submit]")
     visitor.locator("a.result-name").first.click()
@@ -193,8 +136,8 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
 def test_the_listing_form_submits_without_javascript(app, live_server, browser, shots):
     server = live_server(app)
     add = add_account(app)
-    page = _new_page(browser, server.url, "en", javascript=False)
-    _sign_in(page, add)
+    page = new_page(browser, server.url, "en", javascript=False)
+    sign_in(page, add, PASSWORD)
     page.goto("/my/listings/new")
     assert page.locator(".isic-suggestions").count() == 0  # no script ran
     _field(page, "/names/km").fill(NAME_KM)
