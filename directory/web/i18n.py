@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
@@ -29,6 +31,12 @@ def remember_language(response):
     return response
 
 
+def language_url(code: str) -> str:
+    """This page's URL in another language, keeping its query (search filters, page)."""
+    args = [(k, v) for k, values in request.args.lists() if k != "lang" for v in values]
+    return f"{request.path}?{urlencode([*args, ('lang', code)])}"
+
+
 @bp.app_context_processor
 def template_helpers() -> dict:
     """Locale-aware formatting and reference-data labels for every template."""
@@ -37,6 +45,7 @@ def template_helpers() -> dict:
         "format_datetime": format_datetime,
         "format_decimal": format_decimal,
         "locale_code": lambda: str(get_locale()),
+        "language_url": language_url,
         "province_name": labels.province_name,
         "country_name": labels.country_name,
         "isic_title": labels.isic_title,

@@ -126,3 +126,9 @@ def test_pages_render_in_khmer_and_in_english(app):
     assert "Legal form" in en and "Battambang" in en and "ទម្រង់គតិយុត្ត" not in en
     search = client.get("/?lang=km").text
     assert "ស្វែងរកអាជីវកម្ម" in search and "រកឃើញអាជីវកម្ម 1" in search
+
+
+def test_language_switch_keeps_the_search_filters(app):
+    page = app.test_client().get("/?q=rice&province=KH-2&lang=en").text
+    assert 'href="/?q=rice&amp;province=KH-2&amp;lang=km"' in page
+    assert 'href="/?q=rice&amp;province=KH-2&amp;lang=en"' in page
