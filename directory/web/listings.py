@@ -15,6 +15,7 @@ from directory.records import DEFAULT_SHARING, business_data, parse_json
 from directory.services import history
 from directory.services import listings as svc
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
+from directory.sync_store import push_rejections_for_listing, receipt_errors
 from directory.web import forms, labels
 from directory.web.access import current_actor, require_role
 
@@ -182,4 +183,20 @@ def _form_page(listing, doc: dict[str, Any], exc: InvalidRecord | None = None) -
         size_classes=labels.SIZE_CLASSES,
         networks=labels.SOCIAL_NETWORKS,
         published=listing is not None and listing.state == ListingState.PUBLISHED,
+        push_refusals=_push_refusals(listing),
     )
+
+
+def _push_refusals(listing) -> list[dict[str, Any]]:
+    """Peers that refused this listing on push, with their reasons (shown to the owner)."""
+    if listing is None:
+        return []
+    return [
+        {
+            "peer": row.peer,
+            "version": row.version,
+            "message": row.message,
+            "errors": receipt_errors(row),
+        }
+        for row in push_rejections_for_listing(db_session(), listing.id)
+    ]

@@ -88,3 +88,22 @@ def test_a_peer_whose_token_is_missing_fails_with_a_recorded_run(engine, store, 
         run_peer(store, peer, settings, "pull")
     [run] = runs(engine)
     assert run.outcome == "failed" and "SMEDIR_TEST_UNSET_TOKEN" in run.error
+
+
+def test_the_owner_sees_a_peers_refusal_on_the_listing_page(
+    app, engine, store, peer_server, settings
+):
+    from tests.directory.pages_helpers import add_account, login, user_by_email
+
+    server = peer_server("th")
+    email = add_account(app)
+    with new_session(engine) as s:
+        user = user_by_email(s, email)
+    rejected = local.publish(engine, KH, user, local.draft(3, peers=["th"]))
+    server.reject_ids.add(rejected)
+    run_peer(store, peer_spec(server, push=True), settings, "push")
+    client = app.test_client()
+    login(client, email)
+    page = client.get(f"/my/listings/{rejected}/edit?lang=en").text
+    assert "Refused by the peer directory th (version 1)" in page
+    assert "<code>/names</code> not accepted here" in page
