@@ -101,19 +101,8 @@ LISTING_EXTRACTED_COLUMNS = (
     "share_peers",
     "search_text",
 )
-_NULLABLE_COLUMNS = (
-    "name_km",
-    "name_en",
-    "country",
-    "province",
-    "sectors",
-    "isic_sections",
-    "size_class",
-    "legal_form",
-    "women_owned",
-    "youth_owned",
-    "share_peers",
-    "search_text",
+_NULLABLE_COLUMNS = tuple(
+    c for c in LISTING_EXTRACTED_COLUMNS if c not in ("share_public", "share_hub")
 )
 
 
