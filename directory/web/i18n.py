@@ -32,8 +32,19 @@ def remember_language(response):
 
 
 def language_url(code: str) -> str:
-    """This page's URL in another language, keeping its query (search filters, page)."""
-    args = [(k, v) for k, values in request.args.lists() if k != "lang" for v in values]
+    """This page's URL in another language, keeping its query (search filters, page).
+
+    A ``next`` that points off this site is dropped, so the link never carries it on.
+    """
+    from directory.web.auth import safe_next
+
+    args = [
+        (k, v)
+        for k, values in request.args.lists()
+        if k != "lang"
+        for v in values
+        if k != "next" or safe_next(v, "") == v
+    ]
     return f"{request.path}?{urlencode([*args, ('lang', code)])}"
 
 

@@ -132,3 +132,10 @@ def test_language_switch_keeps_the_search_filters(app):
     page = app.test_client().get("/?q=rice&province=KH-2&lang=en").text
     assert 'href="/?q=rice&amp;province=KH-2&amp;lang=km"' in page
     assert 'href="/?q=rice&amp;province=KH-2&amp;lang=en"' in page
+
+
+def test_language_switch_keeps_a_local_next_only(app):
+    client = app.test_client()
+    page = client.get("/login?next=/my/listings&lang=en").text
+    assert 'href="/login?next=%2Fmy%2Flistings&amp;lang=km"' in page
+    assert "evil" not in client.get("/login?next=//evil.example&lang=en").text
