@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import DBAPIError
 
 from directory.config import ConfigError, load_config
 
@@ -71,6 +72,11 @@ class SmedirGroup(FlaskGroup):
         except ConfigError as exc:
             click.echo(f"config error: {exc}", err=True)
             sys.exit(2)
+        except DBAPIError as exc:
+            first_line = str(exc.orig).strip().splitlines()[0]
+            click.echo(f"database error: {first_line}", err=True)
+            click.echo("a new database, or a new version of smedir: run `smedir init`", err=True)
+            sys.exit(1)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
         except click.ClickException as exc:

@@ -46,10 +46,14 @@ def create_command(
     from directory.services.accounts import AccountError, create_user
     from directory.services.audit import record_audit
 
-    if password_stdin == (password is not None):
-        raise click.UsageError("give exactly one of --password and --password-stdin")
+    if password_stdin and password is not None:
+        raise click.UsageError("give at most one of --password and --password-stdin")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif password is None:
+        if not sys.stdin.isatty():
+            raise click.UsageError("no terminal to ask for the password: use --password-stdin")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if role == Role.FOCAL_POINT and not country:
         from directory.app import get_node
 

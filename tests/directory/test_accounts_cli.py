@@ -112,7 +112,9 @@ def test_errors_name_the_option(tmp_path, db_url):
         tmp_path, db_url, "users", "create", "--email", "a@example.org", "--password-stdin",
         "--password", PASSWORD,
     )  # fmt: skip
-    assert both.returncode != 0 and "exactly one of --password and --password-stdin" in both.stderr
+    assert both.returncode != 0 and "at most one of --password and --password-stdin" in both.stderr
+    no_terminal = run(tmp_path, db_url, "users", "create", "--email", "a@example.org")
+    assert no_terminal.returncode != 0 and "use --password-stdin" in no_terminal.stderr
     missing = run(
         tmp_path, db_url, "users", "set-role", "--email", "x@example.org", "--role", "admin",
         "--reason", "r",

@@ -192,3 +192,10 @@ def test_import_csv_review_mode_and_export_round_trip(tmp_path, db_url, record_d
     smedir("export", "--format", "csv", "--config", str(config), "-o", str(csv_out))
     roundtrip = smedir("import", str(csv_out), "--config", str(config))
     assert "unchanged 27" in roundtrip.stdout, roundtrip.stdout + roundtrip.stderr
+
+
+def test_a_command_on_an_uninitialised_database_says_to_run_init(tmp_path):
+    result = smedir("users", "create", "--email", "a@example.org", "--password-stdin",
+                    cwd=tmp_path, stdin="correct horse battery 42\n")  # fmt: skip
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "run `smedir init`" in result.stderr and "no such table: users" in result.stderr
