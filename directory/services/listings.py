@@ -116,11 +116,45 @@ def update_draft(
     elif revision.state == RevisionState.PENDING:
         revision.state = RevisionState.DRAFT
         revision.submitted_at = None
+    elif revision.state == RevisionState.CHANGES_REQUESTED:
+        # keep the reviewed version as it was, so the reviewer can see what the owner changed
+        revision = _follow_up(session, revision)
     revision.document = canonical_json(doc)
     revision.author_id = actor.id
     session.add(revision)
     session.flush()
     return revision
+
+
+def _follow_up(session: Session, reviewed: Revision) -> Revision:
+    """Close a revision sent back for changes and open the owner's next one after it."""
+    reviewed.state = RevisionState.SUPERSEDED
+    session.add(reviewed)
+    session.flush()
+    return Revision(
+        listing_id=reviewed.listing_id,
+        number=_next_number(session, reviewed.listing_id),
+        kind=reviewed.kind,
+        state=RevisionState.DRAFT,
+        document="",
+    )
+
+
+def reviewed_predecessor(session: Session, revision: Revision) -> Revision | None:
+    """The revision a focal point sent back for changes just before this one, if any."""
+    stmt = (
+        select(Revision)
+        .where(
+            Revision.listing_id == revision.listing_id,
+            Revision.number < revision.number,
+            Revision.state == RevisionState.SUPERSEDED,
+            Revision.reviewer_id.is_not(None),
+        )
+        .order_by(Revision.number.desc())
+        .limit(1)
+    )
+    previous = session.execute(stmt).scalar_one_or_none()
+    return previous if previous is not None and previous.number == revision.number - 1 else None
 
 
 def submit_for_review(session: Session, actor: User, listing_id: str, *, node: Node) -> Revision:

@@ -12,6 +12,7 @@ from directory.app import db_session, get_node
 from directory.models import RevisionKind, RevisionState, Role
 from directory.records import business_data, changed_fields, parse_json
 from directory.services import history, reviews
+from directory.services import listings as listing_svc
 from directory.services.audit import record_audit
 from directory.services.duplicates import likely_duplicates
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
@@ -114,8 +115,15 @@ def _detail_page(revision, listing):
         node_country=node.country,
         record_country=doc.get("address", {}).get("country"),
     )
+    reviewed = listing_svc.reviewed_predecessor(session, revision)
+    since_request = []
+    if reviewed is not None:
+        before = parse_json(reviewed.document)
+        since_request = [_field_diff(n, before, doc) for n in changed_fields(before, doc)]
     return render_template(
         "review/detail.html",
+        reviewed=reviewed,
+        since_request=since_request,
         revision=revision,
         listing=listing,
         doc=doc,

@@ -82,7 +82,11 @@ def test_request_changes_then_fix_and_approve(session, owner, reviewer, draft_da
     draft_data["contact"] = {"phone": "+85512345678"}
     svc.update_draft(session, owner, listing.id, draft_data, node=node)
     again = svc.submit_for_review(session, owner, listing.id, node=node)
-    assert again.id == revision.id and again.state == RevisionState.PENDING
+    assert again.id != revision.id and again.state == RevisionState.PENDING
+    # the reviewed revision is kept as it was, with the reviewer's reason
+    session.refresh(revision)
+    assert revision.state == RevisionState.SUPERSEDED and revision.reason == "Add a phone"
+    assert svc.reviewed_predecessor(session, again).id == revision.id
     reviews.approve_revision(session, reviewer, again.id, node=node)
     session.commit()
     assert parse_json(listing.document)["contact"]["phone"] == "+85512345678"

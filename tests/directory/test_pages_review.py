@@ -136,9 +136,16 @@ def test_fix_resubmit_approve_then_public(app):
         f"/my/listings/{listing_id}/edit",
         [*form_fields(fixed), ("action", "submit")],
     )
-    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
+    # the reviewed revision stays as it was; the fix is a new pending revision after it
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.SUPERSEDED
+    [new_id] = _queue_ids(client)
+    assert new_id != rev_id
+    review = client.get(f"/review/{new_id}?lang=en").text
+    since = review.split("Changes since changes were requested", 1)[1].split("</section>", 1)[0]
+    assert "Fix it" in since and "Battambang Meas Rice Mill Ltd" in since
+    assert 'data-field="names"' in since and 'data-field="address"' not in since
     assert app.test_client().get(f"/listings/{listing_id}").status_code == 404
-    response = post_form(client, f"/review/{rev_id}", {"decision": "approve"})
+    response = post_form(client, f"/review/{new_id}", {"decision": "approve"})
     assert response.status_code == 302
     assert read(app, lambda s: s.get(Listing, listing_id)).state == ListingState.PUBLISHED
     page = app.test_client().get(f"/listings/{listing_id}?lang=en")
