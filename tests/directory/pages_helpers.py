@@ -96,17 +96,12 @@ def user_by_email(session, email: str):
 
 def published_listing(app, owner_email: str, doc: dict[str, Any], reviewer_email: str) -> str:
     """Create, submit and approve a listing through the services; returns its id."""
-    node = get_node(app)
-    data = {k: v for k, v in doc.items() if k not in ("id", "origin", "version", "updated_at")}
+    listing_id, revision_id = pending_listing(app, owner_email, doc)
     with new_session(app.extensions["smedir.engine"], write=True) as session:
-        owner = user_by_email(session, owner_email)
-        listing = listing_svc.create_draft(session, owner, data, node=node)
-        revision = listing_svc.submit_for_review(session, owner, listing.id, node=node)
-        reviews.approve_revision(
-            session, user_by_email(session, reviewer_email), revision.id, node=node
-        )
+        reviewer = user_by_email(session, reviewer_email)
+        reviews.approve_revision(session, reviewer, revision_id, node=get_node(app))
         session.commit()
-        return listing.id
+    return listing_id
 
 
 def pending_listing(app, owner_email: str, doc: dict[str, Any]) -> tuple[str, int]:
