@@ -28,7 +28,7 @@ def _read(name: str) -> list[dict[str, str]]:
 
 def write_countries_csv() -> None:
     """Write data/countries.csv (ISO 3166-1 alpha-2 code, English name) from pycountry."""
-    import pycountry  # build-time only: the package never imports it at runtime
+    import pycountry  # extra: dev (build-time only: the package never imports it at runtime)
 
     rows = sorted((c.alpha_2, c.name) for c in pycountry.countries)
     with (DATA_DIR / "countries.csv").open("w", encoding="utf-8", newline="") as fh:

@@ -307,4 +307,4 @@ def live_server():
         server.stop()
 
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "pytest_httpserver"]  # plugins whose fixtures tests use
