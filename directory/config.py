@@ -15,6 +15,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from directory.secret_strength import GENERATE_HINT, weak_secret_problem
+
 ENV_PREFIX = "SMEDIR_"
 CONFIG_ENV = "SMEDIR_CONFIG"
 DEFAULT_SECRET = "change-me"
@@ -202,8 +204,14 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
     if not cfg["database"]["url"]:
         cfg["database"]["url"] = f"sqlite:///{Path(node['instance_path']) / 'smedir.sqlite3'}"
     sec = cfg["security"]
-    if sec["production"] and sec["secret_key"] in ("", DEFAULT_SECRET):
-        raise ConfigError(source, "security.secret_key", "production needs a secret key of its own")
+    if sec["production"]:
+        problem = weak_secret_problem(sec["secret_key"])
+        if sec["secret_key"] == DEFAULT_SECRET:
+            problem = (
+                f"production needs a secret key of its own; generate one with: {GENERATE_HINT}"
+            )
+        if problem:
+            raise ConfigError(source, "security.secret_key", problem)
     cfg["peers"] = [_check_peer(source, i, p, node["id"]) for i, p in enumerate(cfg["peers"])]
     return cfg
 

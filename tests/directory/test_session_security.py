@@ -5,6 +5,7 @@ limit shared by two app instances, cookie flags, and production's secret-key che
 from __future__ import annotations
 
 import re
+import secrets
 from urllib.parse import urlsplit
 
 import pytest
@@ -197,7 +198,7 @@ def test_session_cookie_flags_in_development(app):
 
 
 def test_session_cookie_is_secure_in_production(app_factory, db_url):
-    app = make_app(app_factory, db_url, production=True, secret_key="a-long-random-secret")
+    app = make_app(app_factory, db_url, production=True, secret_key=secrets.token_urlsafe(48))
     add_user(app)
     response = login(app.test_client())
     assert response.status_code == 302
@@ -206,15 +207,53 @@ def test_session_cookie_is_secure_in_production(app_factory, db_url):
     get_engine(app).dispose()
 
 
-@pytest.mark.parametrize("secret", ["change-me", ""])
-def test_production_refuses_a_default_or_missing_secret_key(tmp_path, secret):
+WEAK_SECRETS = [
+    "change-me",
+    "",
+    "short",
+    " ",
+    "a" * 200,
+    "abc" * 40,
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
+    "a-long-random-secret",
+    "0123456789" * 8,
+    "9f86d081884c7d659a2feaa0c55ad015",  # random, but only 16 bytes
+]
+
+
+@pytest.mark.parametrize("secret", WEAK_SECRETS)
+def test_production_refuses_a_weak_secret_key_and_says_how_to_make_one(tmp_path, db_url, secret):
     overrides = {
         "node": {"instance_path": str(tmp_path)},
+        "database": {"url": db_url},
         "security": {"production": True, "secret_key": secret},
     }
     with pytest.raises(ConfigError) as err:
         create_app(overrides=overrides)
     assert err.value.key == "security.secret_key"
+    assert "32 bytes" in str(err.value) or "of its own" in str(err.value)
+    assert "secrets.token_urlsafe(48)" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["token_urlsafe(48)", "token_hex(32)", "token_urlsafe(64)"],
+)
+def test_production_accepts_a_random_secret_key(app_factory, db_url, secret):
+    name, nbytes = secret.rstrip(")").split("(")
+    secret = getattr(secrets, name)(int(nbytes))
+    app = make_app(app_factory, db_url, production=True, secret_key=secret)
+    assert app.secret_key == secret
+    get_engine(app).dispose()
+
+
+def test_secret_estimate_accepts_random_32_byte_keys_and_rejects_patterns():
+    from directory.secret_strength import MIN_SECRET_BITS, estimate_bits
+
+    assert all(estimate_bits(secrets.token_hex(32)) >= MIN_SECRET_BITS for _ in range(200))
+    assert all(estimate_bits(secrets.token_urlsafe(48)) >= MIN_SECRET_BITS for _ in range(200))
+    for weak in ("Password1!" * 8, "qwertyuiop" * 6, "x" * 43 + "y"):
+        assert estimate_bits(weak) < MIN_SECRET_BITS, weak
 
 
 def test_production_refuses_when_no_secret_key_is_configured(tmp_path, monkeypatch):
