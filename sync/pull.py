@@ -74,8 +74,18 @@ def split_page(items: list[PageItem], peer: PeerSpec, node_id: str) -> _Split:
 
 
 def check_cursor(adapter: PullAdapter, cursor: str | None, page: Page, seen: set[str]) -> None:
-    """Refuse a page whose cursor goes backwards, repeats, or stands still while has_more."""
+    """Refuse a page whose cursor goes backwards, repeats, or stands still while has_more.
+
+    A peer that declares ordered cursors must hand out cursors whose order can be
+    read: one that cannot be is a protocol error, never "order unknown".
+    """
     order = adapter.cursor_order(cursor, page.next_cursor)
+    if order is None and page.ordered_cursors:
+        raise FeedError(
+            "cursor",
+            f"the peer declares ordered cursors, but {cursor!r} -> {page.next_cursor!r}"
+            " cannot be compared (not a cursor of that form)",
+        )
     if order is not None and order < 0:
         raise FeedError("cursor", f"cursor went backwards: {cursor!r} -> {page.next_cursor!r}")
     if page.has_more and (order == 0 or page.next_cursor == cursor):

@@ -130,7 +130,9 @@ def read_feed_page(
     """The page of changes after ``after_seq`` for ``peer``: at most ``limit`` rows read.
 
     ``next_cursor`` points after the last row read (even if it was filtered out),
-    so a page of only filtered rows still moves the reader forward.
+    so a page of only filtered rows still moves the reader forward. The page
+    declares ``ordered_cursors``: a reader may compare cursors (``seq:<n>``,
+    base64url without padding) and must refuse one that goes back.
     """
     rows = read_changes(session, after_seq, limit + 1)
     has_more = len(rows) > limit
@@ -148,7 +150,7 @@ def read_feed_page(
             cursor,
             '","has_more":',
             "true" if has_more else "false",
-            "}",
+            ',"ordered_cursors":true}',
         )
     )
     return FeedPage(body.encode(), len(items), cursor, has_more)

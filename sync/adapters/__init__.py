@@ -41,11 +41,16 @@ class PageItem:
 
 @dataclass
 class Page:
-    """One page of changes after a cursor."""
+    """One page of changes after a cursor.
+
+    ``ordered_cursors``: the peer declares that its cursors encode a sequence the
+    adapter's ``cursor_order`` can read, so a cursor it cannot read is a protocol error.
+    """
 
     items: list[PageItem]
     next_cursor: str
     has_more: bool
+    ordered_cursors: bool = False
 
 
 @dataclass

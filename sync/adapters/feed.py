@@ -12,6 +12,8 @@ from sync.http import PeerHttp, parse_json_body
 from sync.peers import PeerSpec, SyncSettings
 
 CHANGES_PATH = "api/v1/changes"
+SEQ_PREFIX = b"seq:"
+_URLSAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
 class FeedAdapter:
@@ -33,10 +35,11 @@ class FeedAdapter:
         if data.get("node") not in (None, self.peer.id):
             raise FeedError("schema", f"/node: page is from {data['node']!r}, not {self.peer.id!r}")
         items = [PageItem(doc) for doc in data["changes"]]
-        return Page(items, data["next_cursor"], data["has_more"])
+        ordered = data.get("ordered_cursors") is True
+        return Page(items, data["next_cursor"], data["has_more"], ordered)
 
     def cursor_order(self, before: str | None, after: str) -> int | None:
-        """Compare cursors that encode a sequence number (digits, or base64 of 'seq:N')."""
+        """Compare cursors that encode a sequence number (digits, or base64url of 'seq:N')."""
         if before is None:
             return 1
         a, b = cursor_seq(before), cursor_seq(after)
@@ -68,12 +71,25 @@ class FeedAdapter:
 
 
 def cursor_seq(cursor: str) -> int | None:
-    """The sequence number a cursor encodes, when it uses one of the known forms."""
-    if cursor.isdigit():
-        return int(cursor)
-    try:
-        text = base64.b64decode(cursor, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    """The sequence number a cursor encodes, when it uses one of the known forms.
+
+    The forms: plain digits, or what this software's feed writes
+    (``directory.services.feed.encode_cursor``): base64url of ``seq:<n>``
+    without padding. Padding is accepted too; anything else (another
+    alphabet, stray characters, non-canonical bits) is not a sequence.
+    """
+    if cursor.isascii() and cursor.isdigit():
+        return int(cursor) if len(cursor) <= 18 else None
+    text = cursor.rstrip("=")
+    if not text or not _URLSAFE.issuperset(text) or len(cursor) - len(text) > 2:
         return None
-    text = text.removeprefix("seq:")
-    return int(text) if text.isdigit() else None
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() != text:
+        return None  # non-canonical trailing bits: not something an encoder wrote
+    digits = raw[len(SEQ_PREFIX) :]
+    if not raw.startswith(SEQ_PREFIX) or not digits.isdigit() or len(digits) > 18:
+        return None
+    return int(digits)

@@ -1,7 +1,9 @@
 """A small real HTTP server on 127.0.0.1 that speaks the feed/push contract and can misbehave.
 
 Tests script it: ``server.faults[page_number] = "html"`` makes that page fail in
-that way. Cursors are the index of the next record as digits, like a sequence.
+that way. Cursors are the index of the next record as digits, like a sequence; with
+``seq_base`` set they are what this software's feed writes instead (``encode_cursor``
+of ``seq_base + index``) and the pages declare ordered cursors.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+
+from directory.services.feed import decode_cursor, encode_cursor
 
 
 class PeerServer:
@@ -29,6 +33,8 @@ class PeerServer:
         self.release = threading.Event()
         self.sleep_seconds = 2.0
         self.delay = 0.0  # seconds to wait before answering any GET (widens kill windows)
+        self.seq_base: int | None = None  # set: cursors as the real feed writes them
+        self.jump_cursor = ""  # the next_cursor a "cursor_jump" page answers with
         owner = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,20 +68,37 @@ class PeerServer:
 
     # -- responses ---------------------------------------------------------------
 
+    def cursor(self, index: int) -> str:
+        """The cursor for "after record ``index``"."""
+        if self.seq_base is None:
+            return str(index)
+        return encode_cursor(self.seq_base + index)
+
+    def index(self, cursor: str) -> int:
+        """The record index a cursor handed out by this server stands for."""
+        if not cursor:
+            return 0
+        if self.seq_base is None:
+            return int(cursor)
+        return decode_cursor(cursor) - self.seq_base
+
     def page(self, since: int, limit: int) -> dict:
         chunk = self.docs[since : since + limit]
         nxt = since + len(chunk)
-        return {
+        page = {
             "node": self.node_id,
             "changes": chunk,
-            "next_cursor": str(nxt),
+            "next_cursor": self.cursor(nxt),
             "has_more": nxt < len(self.docs),
         }
+        if self.seq_base is not None:
+            page["ordered_cursors"] = True
+        return page
 
     def _get(self, h: BaseHTTPRequestHandler) -> None:
         url = urlsplit(h.path)
         query = parse_qs(url.query)
-        since = int(query.get("since", ["0"])[0] or 0)
+        since = self.index(query.get("since", [""])[0])
         limit = int(query.get("limit", ["100"])[0])
         number = since // limit
         fault = self.faults.get(number)
@@ -129,12 +152,16 @@ class PeerServer:
             return _send(h, 302, b"", headers={"Location": h.path})
         if fault == "cursor_backwards":
             page = self.page(since, limit)
-            page["next_cursor"] = str(max(since - 1, 0)) if since else "0"
+            page["next_cursor"] = self.cursor(max(since - 1, 0))
             page["has_more"] = True
+            return _send(h, 200, json.dumps(page).encode())
+        if fault == "cursor_jump":
+            page = self.page(since, limit)
+            page["next_cursor"] = self.jump_cursor
             return _send(h, 200, json.dumps(page).encode())
         if fault == "cursor_stuck":
             page = self.page(since, limit)
-            page["next_cursor"] = str(since)
+            page["next_cursor"] = self.cursor(since)
             page["has_more"] = True
             return _send(h, 200, json.dumps(page).encode())
         if fault == "bad_page":
