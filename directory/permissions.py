@@ -41,6 +41,11 @@ def can_view_listing_private(actor: User | None, listing: Listing) -> bool:
     return listing.owner_id == actor.id or actor.role in (Role.FOCAL_POINT, Role.ADMIN)
 
 
+def can_read_draft(actor: User | None, listing: Listing) -> bool:
+    """A listing's open draft, through "my listings": its owner only (reviewers use /review)."""
+    return _active(actor) and listing.owner_id is not None and listing.owner_id == actor.id
+
+
 def reviewer_country(actor: User, node_country: str) -> str:
     """The country a focal point reviews: their own scope, else this node's country."""
     return actor.country or node_country
@@ -65,11 +70,47 @@ def can_review_revision(
         return False
     if listing.owner_id == actor.id or revision.author_id == actor.id:
         return False
+    return _in_review_scope(actor, listing, revision, node_id, node_country, record_country)
+
+
+def _in_review_scope(
+    actor: User,
+    listing: Listing,
+    revision: Revision,
+    node_id: str,
+    node_country: str,
+    record_country: str | None,
+) -> bool:
+    """The revisions a focal point works on: their country's, and incoming peer records."""
     if record_country != reviewer_country(actor, node_country):
         return False
     if listing.origin != node_id:
         return revision.kind == RevisionKind.REMOTE
     return True
+
+
+def can_read_revision(
+    actor: User | None,
+    listing: Listing,
+    revision: Revision,
+    *,
+    node_id: str,
+    node_country: str,
+    record_country: str | None,
+) -> bool:
+    """A reviewer reads a revision in the scope they decide in; never a draft never submitted.
+
+    The same scope as deciding (``can_review_revision``), so a focal point of
+    another country reads nothing here; admins read every submitted revision. A
+    draft its owner never submitted, or took back out of review, is the owner's alone.
+    """
+    if not _active(actor) or revision.submitted_at is None:
+        return False
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.role != Role.FOCAL_POINT:
+        return False
+    return _in_review_scope(actor, listing, revision, node_id, node_country, record_country)
 
 
 def can_manage_users(actor: User | None) -> bool:

@@ -114,7 +114,7 @@ def _own_listing(listing_id: str, *, lock: bool = False) -> tuple[Listing, Revis
     actor = require_owner_session()
     session = db_session()
     listing = session.get(Listing, listing_id, with_for_update=lock)
-    if listing is None or not permissions.can_view_listing_private(actor, listing):
+    if listing is None or not permissions.can_read_draft(actor, listing):
         raise ApiError(404, f"no listing {listing_id} of yours")
     return listing, listing_svc.open_revision(session, listing_id)
 

@@ -34,6 +34,28 @@ def get_revision(session: Session, revision_id: int) -> tuple[Revision, Listing]
     return revision, session.get(Listing, revision.listing_id)
 
 
+def read_revision(
+    session: Session, actor: User, revision_id: int, *, node: Node
+) -> tuple[Revision, Listing]:
+    """A revision and its listing for a reviewer; NotFound outside their reading scope.
+
+    Answers NotFound rather than PermissionDenied so that sequential ids reveal
+    nothing about revisions the actor may not see.
+    """
+    revision, listing = get_revision(session, revision_id)
+    allowed = permissions.can_read_revision(
+        actor,
+        listing,
+        revision,
+        node_id=node.id,
+        node_country=node.country,
+        record_country=_record_country(revision),
+    )
+    if not allowed:
+        raise NotFound(f"no revision {revision_id}")
+    return revision, listing
+
+
 def _record_country(revision: Revision) -> str | None:
     return parse_json(revision.document).get("address", {}).get("country")
 

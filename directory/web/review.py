@@ -63,7 +63,9 @@ def detail(revision_id: int):
     """One revision: the record, what changed, warnings, history, duplicates; and the decision."""
     session = db_session()
     try:
-        revision, listing = reviews.get_revision(session, revision_id)
+        revision, listing = reviews.read_revision(
+            session, current_actor(), revision_id, node=get_node(current_app)
+        )
     except NotFound:
         abort(404)
     if request.method == "POST":

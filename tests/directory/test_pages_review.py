@@ -9,6 +9,7 @@ from sqlalchemy import select
 from directory.app import get_node
 from directory.db import new_session
 from directory.models import AuditEntry, Listing, ListingState, Revision, RevisionState, Role
+from directory.services import listings as listing_svc
 from directory.services import reviews
 from sync.outcomes import Outcome
 from tests.conftest import load_example
@@ -21,6 +22,7 @@ from tests.directory.pages_helpers import (
     published_listing,
     read,
     signed_in,
+    user_by_email,
 )
 
 RICE = load_example("battambang-rice-mill")  # KH-2 Battambang, sectors 1061 4630
@@ -199,3 +201,51 @@ def test_a_record_held_from_a_peer_is_reviewed_as_remote(app):
     post_form(client, f"/review/{rev_id}", {"decision": "approve"})
     listing = read(app, lambda s: s.get(Listing, "la:held-1"))
     assert listing.state == ListingState.PUBLISHED and listing.version == 3
+
+
+def test_reading_a_revision_needs_the_deciding_scope(app):
+    """Issue 10.2: GET /review/<id> was open to every focal point; ids are sequential."""
+    _, owner = signed_in(app)
+    _, rev_id = pending_listing(app, owner, RICE)  # a Cambodian listing
+    thai, _ = signed_in(app, Role.FOCAL_POINT, "TH")
+    assert thai.get(f"/review/{rev_id}").status_code == 404
+    assert post_form(thai, f"/review/{rev_id}", {"decision": "approve"}, "/review").status_code == (
+        404
+    )
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
+    cambodian, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    assert cambodian.get(f"/review/{rev_id}").status_code == 200
+    admin, _ = signed_in(app, Role.ADMIN)
+    assert admin.get(f"/review/{rev_id}").status_code == 200
+
+
+def test_drafts_never_submitted_are_not_shown_to_reviewers(app):
+    """Issue 10.2: an owner's unsubmitted draft (or one taken back out of review) is theirs."""
+    node = get_node(app)
+    owner_client, owner = signed_in(app)
+    data = {k: v for k, v in RICE.items() if k not in ("id", "origin", "version", "updated_at")}
+    with new_session(app.extensions["smedir.engine"], write=True) as session:
+        listing = listing_svc.create_draft(session, user_by_email(session, owner), data, node=node)
+        session.commit()
+        listing_id = listing.id
+    draft_id = read(
+        app,
+        lambda s: s.execute(select(Revision.id).where(Revision.listing_id == listing_id)).scalar(),
+    )
+    reviewer, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    admin, _ = signed_in(app, Role.ADMIN)
+    for client in (reviewer, admin):
+        assert client.get(f"/review/{draft_id}").status_code == 404
+    # submitted, then taken back out of review by an edit: a draft again, hidden again
+    post_form(
+        owner_client, f"/my/listings/{listing_id}/edit", [*form_fields(RICE), ("action", "submit")]
+    )
+    assert reviewer.get(f"/review/{draft_id}").status_code == 200
+    post_form(
+        owner_client, f"/my/listings/{listing_id}/edit", [*form_fields(RICE), ("action", "save")]
+    )
+    assert read(app, lambda s: s.get(Revision, draft_id)).state == RevisionState.DRAFT
+    assert reviewer.get(f"/review/{draft_id}").status_code == 404
+    # nor through the owners' API, whose "my listings" is the owner's alone
+    assert reviewer.get(f"/api/v1/my/listings/{listing_id}").status_code == 404
+    assert owner_client.get(f"/api/v1/my/listings/{listing_id}").status_code == 200

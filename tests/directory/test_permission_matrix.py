@@ -8,6 +8,7 @@ without rows here fails ``test_every_permission_is_in_the_table``.
 from __future__ import annotations
 
 import inspect
+from datetime import UTC, datetime
 
 import pytest
 
@@ -45,6 +46,8 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_withdraw_listing", "own_replica"): (F, F, F, F, F, F, F, F),
     ("can_view_listing_private", "own"): (F, T, T, T, T, T, F, F),
     ("can_view_listing_private", "foreign"): (F, F, F, T, T, T, F, F),
+    ("can_read_draft", "own"): (F, T, T, T, T, T, F, F),
+    ("can_read_draft", "foreign"): (F, F, F, F, F, F, F, F),
     # revisions: "own" = the actor's listing and revision; foreign ones vary by
     # record country (KH/TH), origin (this node / a peer) and kind
     ("can_review_revision", "own"): (F, F, F, F, F, F, F, F),
@@ -54,6 +57,14 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_review_revision", "foreign_replica_edit"): (F, F, F, F, F, F, F, F),
     ("can_review_revision", "foreign_replica_incoming"): (F, F, F, T, F, F, F, F),
     ("can_review_revision", "foreign_replica_incoming_th"): (F, F, F, F, T, F, F, F),
+    # reading a revision: the deciding scope (own listing included), admins everything;
+    # a draft never submitted: nobody on the review pages
+    ("can_read_revision", "own"): (F, F, F, T, F, T, F, F),
+    ("can_read_revision", "foreign"): (F, F, F, T, F, T, F, F),
+    ("can_read_revision", "foreign_draft"): (F, F, F, F, F, F, F, F),
+    ("can_read_revision", "foreign_th_record"): (F, F, F, F, T, T, F, F),
+    ("can_read_revision", "foreign_replica_edit"): (F, F, F, F, F, T, F, F),
+    ("can_read_revision", "foreign_replica_incoming"): (F, F, F, T, F, T, F, F),
     ("can_manage_users", "-"): (F, F, F, F, F, T, F, F),
     ("can_manage_user", "own"): (F, F, F, F, F, F, F, F),
     ("can_manage_user", "foreign"): (F, F, F, F, F, T, F, F),
@@ -105,6 +116,7 @@ def make_revision(actor: User | None, obj: str, listing: Listing) -> Revision:
         state=RevisionState.PENDING,
         document="{}",
         author_id=author,
+        submitted_at=None if obj.endswith("_draft") else datetime(2026, 11, 1, tzinfo=UTC),
     )
 
 
@@ -120,9 +132,9 @@ def decide(action: str, obj: str, actor: User | None) -> bool:
     listing = make_listing(actor, obj)
     if action in ("can_edit_listing", "can_withdraw_listing"):
         return fn(actor, listing, NODE_ID)
-    if action == "can_view_listing_private":
+    if action in ("can_view_listing_private", "can_read_draft"):
         return fn(actor, listing)
-    if action == "can_review_revision":
+    if action in ("can_review_revision", "can_read_revision"):
         revision = make_revision(actor, obj, listing)
         return fn(
             actor,
