@@ -13,6 +13,7 @@ from sqlmodel import Session
 from directory.config import load_config
 from directory.db import make_engine, new_session
 from directory.node import Node
+from directory.params import register_converters
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -46,6 +47,7 @@ def create_app(
 
         hops = security["proxy_hops"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    register_converters(app)
     app.teardown_appcontext(_close_session)
     _init_extensions(app)
     _register_blueprints(app)

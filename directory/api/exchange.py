@@ -16,6 +16,7 @@ from directory.api.auth import (
 from directory.api.blueprint import bp
 from directory.api.problems import ApiError
 from directory.app import db_session, get_node
+from directory.params import bounded_int
 from directory.services.feed import BadCursor, PeerView, decode_cursor, read_feed_page
 from directory.services.push import push_changes
 
@@ -25,9 +26,10 @@ def _limit() -> int:
     raw = request.args.get("limit")
     if raw is None or raw == "":
         return api["feed_default_limit"]
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or int(raw) < 1:
+    value = bounded_int(raw, 1, 10**12)
+    if value is None:
         raise ApiError(400, "limit must be a positive integer", errors=[("/limit", "not >= 1")])
-    return min(int(raw), api["feed_max_limit"])
+    return min(value, api["feed_max_limit"])
 
 
 @bp.get("/v1/changes")

@@ -16,13 +16,13 @@ from directory.api.problems import ApiError
 from directory.api.public import public_document
 from directory.app import db_session, get_node
 from directory.models import Listing, ListingState, Revision
+from directory.params import MAX_PAGE, bounded_int
 from directory.records import parse_json
 from directory.services import listings as listing_svc
 from directory.services.search import SearchFilters, search_listings
 
 TEXT_FILTERS = ("q", "province", "sector", "section", "size_class", "legal_form", "country")
 FLAG_FILTERS = ("women_owned", "youth_owned")
-MAX_PAGE = 100_000
 
 
 def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
@@ -33,13 +33,14 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name, "")
     if raw == "":
         return default
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12 or not low <= int(raw) <= high:
+    value = bounded_int(raw, low, high)
+    if value is None:
         raise ApiError(
             400,
             f"{name} must be an integer from {low} to {high}",
             errors=[(f"/{name}", f"must be an integer from {low} to {high}")],
         )
-    return int(raw)
+    return value
 
 
 def _filters() -> SearchFilters:

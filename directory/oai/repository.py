@@ -128,7 +128,9 @@ def list_items(
         conditions.append(set_condition(set_spec))
     if since is not None:
         conditions.append(Listing.updated_at >= since)
-    if until is not None:
+    if until is not None and until < datetime.max.replace(tzinfo=until.tzinfo) - timedelta(
+        seconds=1
+    ):
         conditions.append(Listing.updated_at < until + timedelta(seconds=1))
     total = session.execute(select(func.count()).where(*conditions)).scalar_one()
     stmt = (

@@ -74,7 +74,7 @@ def list_audit(
         query = query.where(AuditEntry.target == filters.target)
     if filters.since:
         query = query.where(AuditEntry.created_at >= _day_start(filters.since))
-    if filters.until:
+    if filters.until and filters.until < date.max:  # the last day has no day after it
         query = query.where(AuditEntry.created_at < _day_start(filters.until) + timedelta(days=1))
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(

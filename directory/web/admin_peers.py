@@ -65,7 +65,7 @@ def create_token():
     return _page(201, created={"token": token, "plaintext": plaintext})
 
 
-@bp.get("/tokens/<int:token_id>")
+@bp.get("/tokens/<id:token_id>")
 @require_role(Role.ADMIN)
 def token_detail(token_id: int):
     """One token and its most recent uses."""
@@ -76,7 +76,7 @@ def token_detail(token_id: int):
     return render_template("admin/peer_token.html", token=token, uses=uses)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @require_role(Role.ADMIN)
 def revoke_token(token_id: int):
     """Revoke a token: it stops working with the next request."""

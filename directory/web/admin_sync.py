@@ -95,7 +95,7 @@ def quarantine():
     return render_template("sync/quarantine.html", rows=rows, refused=refused)
 
 
-@bp.post("/quarantine/<int:entry_id>/retry")
+@bp.post("/quarantine/<id:entry_id>/retry")
 @require_role(*REVIEWERS)
 def retry(entry_id: str):
     """Check a quarantined record again (after a mapping or schema fix) and apply it if valid."""
@@ -127,7 +127,7 @@ def held():
     return render_template("sync/held.html", rows=rows)
 
 
-@bp.post("/held/<int:held_id>/<any(confirm, discard):decision>")
+@bp.post("/held/<id:held_id>/<any(confirm, discard):decision>")
 @require_role(*REVIEWERS)
 def decide(held_id: int, decision: str):
     """Confirm (apply exactly the held pages) or discard a held run."""

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 
 from directory.app import db_session, get_node
 from directory.models import Role
+from directory.params import query_int
 from directory.services import users as user_service
 from directory.services.accounts import AccountError
 from directory.services.audit import AuditFilters, audit_actions, list_audit
@@ -36,7 +37,7 @@ ACTION_LABELS = {
 def users():
     """All users, searchable by email or name and filterable by role."""
     query, role = request.args.get("q", ""), request.args.get("role", "")
-    page = request.args.get("page", 1, type=int)
+    page = query_int("page", 1)
     rows, total = user_service.list_users(db_session(), query, role, page, PER_PAGE)
     return render_template(
         "admin/users.html",
@@ -50,7 +51,7 @@ def users():
     )
 
 
-@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/users/<id:user_id>", methods=["GET", "POST"])
 @require_role(Role.ADMIN)
 def user_detail(user_id: int):
     """One user: change role and country scope, deactivate or reactivate, with a reason."""
@@ -116,7 +117,7 @@ def audit():
         since=since,
         until=until,
     )
-    page = args.get("page", 1, type=int)
+    page = query_int("page", 1)
     rows, total = list_audit(db_session(), filters, page, PER_PAGE)
     return render_template(
         "admin/users_audit.html",

@@ -339,7 +339,7 @@ def tokens():
     return response, 400 if errors else 200, headers
 
 
-@bp.post("/account/tokens/<int:token_id>/revoke")
+@bp.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of the user's tokens."""

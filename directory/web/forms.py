@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from schemas import ValidationIssue
+from schemas.depth import max_depth
 
 INTEGER_FIELDS = frozenset({"/employees", "/founded_year"})
 NUMBER_FIELDS = frozenset({"/geo/lat", "/geo/lon"})
@@ -185,17 +186,21 @@ def document_from_form(form: MultiDict) -> dict[str, Any]:
     """The document the form describes: every ``/pointer`` input placed at its pointer.
 
     Blank inputs are absent values; a repeated row whose inputs are all blank is
-    no row. Unknown pointers go into the document too, so the schema names them.
+    no row. Unknown pointers go into the document too, so the schema names them;
+    a pointer deeper than any the schema allows is cut one level below that
+    depth, which the schema refuses just the same (and nothing recurses deeper).
     """
     tree: dict[str, Any] = {}
+    limit = max_depth("draft") + 1
     for key in form:
         if not key.startswith("/"):
             continue
         values = [v.strip() for v in form.getlist(key)]
-        if key in LIST_FIELDS:
-            _put(tree, key, [v for v in values if v])
+        pointer = "/".join(key.split("/", limit + 1)[: limit + 1])
+        if pointer in LIST_FIELDS:
+            _put(tree, pointer, [v for v in values if v])
         elif values[-1]:
-            _put(tree, key, _convert(key, values[-1]))
+            _put(tree, pointer, _convert(pointer, values[-1]))
     for key in CHECKBOXES:
         _put(tree, key, key in form)
     tree["sharing"].setdefault("peers", [])

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from directory import permissions
 from directory.app import db_session
 from directory.models import ListingState
+from directory.params import query_int
 from directory.records import parse_json
 from directory.services.errors import NotFound
 from directory.services.listings import get_listing
@@ -45,10 +46,10 @@ def _isic_code(text: str) -> str | None:
 def search():
     """Search published listings by text, province, ISIC section or code, size and ownership."""
     cfg = current_app.config["SMEDIR"]["search"]
-    page = request.args.get("page", 1, type=int) or 1
-    per_page = min(request.args.get("per_page", cfg["page_size"], type=int), cfg["max_page_size"])
+    page = query_int("page", 1)
+    per_page = query_int("per_page", cfg["page_size"], high=cfg["max_page_size"])
     filters = filters_from_args(request.args)
-    results = search_listings(db_session(), filters, page=max(page, 1), per_page=max(per_page, 1))
+    results = search_listings(db_session(), filters, page=page, per_page=per_page)
     pages = max(1, -(-results.total // results.per_page))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(

@@ -57,7 +57,7 @@ def queue():
     )
 
 
-@bp.route("/<int:revision_id>", methods=["GET", "POST"])
+@bp.route("/<id:revision_id>", methods=["GET", "POST"])
 @require_role(Role.FOCAL_POINT, Role.ADMIN)
 def detail(revision_id: int):
     """One revision: the record, what changed, warnings, history, duplicates; and the decision."""
