@@ -138,7 +138,7 @@ def validate_command(files: tuple[str, ...]) -> None:
             if item.error:
                 issues = [("", item.error)]
             else:
-                issues = [(i.path, i.message) for i in validate(item.document, item.kind)]
+                issues = [(i.path, i.message) for i in validate(item.document, item.schema_kind)]
             for pointer, message in issues:
                 click.echo(f"{path}:{item.line} {pointer or '/'} {message}")
             bad += bool(issues)
@@ -220,6 +220,10 @@ cli.add_command(scheduler_command)
 from directory.cli_peers import peers_command  # noqa: E402
 
 cli.add_command(peers_command)
+
+from directory.cli_generate import generate_command  # noqa: E402
+
+cli.add_command(generate_command)
 
 
 def main() -> None:

@@ -81,6 +81,16 @@ class FileItem:
     kind: str = "change"
     error: str | None = None
 
+    @property
+    def schema_kind(self) -> str:
+        """The schema this item is checked against: a plain record (no id) is a draft.
+
+        ``smedir import`` gives a record without an envelope its id and version,
+        so it only has to be a valid listing (draft.schema.json).
+        """
+        plain = isinstance(self.document, dict) and "id" not in self.document
+        return "draft" if self.kind == "change" and plain else self.kind
+
 
 def detect_format(path: str | Path) -> str:
     """'jsonl', 'csv' or 'json' from the file name."""
