@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from directory.db import new_session, transaction
 from directory.models.exchange import SCOPES
+from directory.params import MAX_ID
 from directory.services.errors import InvalidTransition, NotFound
 from directory.services.tokens import create_peer_token, list_peer_tokens, revoke_peer_token
 
@@ -76,7 +77,7 @@ def list_command(show_all: bool) -> None:
 
 @token_group.command("revoke")
 @with_appcontext
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=click.IntRange(1, MAX_ID))
 def revoke_command(token_id: int) -> None:
     """Revoke token TOKEN_ID; it stops working with the next request."""
     try:

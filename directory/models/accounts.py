@@ -75,3 +75,4 @@ class PersonalToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, foreign_key="users.id")

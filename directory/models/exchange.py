@@ -36,6 +36,7 @@ class PeerToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     created_by: int | None = Field(default=None, foreign_key="users.id")
     revoked_at: datetime | None = None
+    revoked_by: int | None = Field(default=None, foreign_key="users.id")  # None: command line
     last_used_at: datetime | None = None
 
     @property

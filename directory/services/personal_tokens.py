@@ -3,7 +3,8 @@
 A token is ``smedir_pat_`` plus 32 random bytes (URL-safe base64); only its
 SHA-256 is stored, and the plaintext is shown once at creation. A token acts
 as its user (same role, same permissions) until revoked, and stops working as
-soon as the user is deactivated.
+soon as the user is deactivated. Creating and revoking one writes an audit entry
+(``personal_token.create`` / ``personal_token.revoke``) in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlmodel import Session, select
 from directory.models import PersonalToken, User
 from directory.models.base import utcnow
 from directory.services.accounts import AccountError
+from directory.services.audit import record_audit
 from directory.services.errors import NotFound, PermissionDenied
 
 PREFIX = "smedir_pat_"
@@ -41,6 +43,8 @@ def create_personal_token(session: Session, actor: User, name: str) -> tuple[Per
     token = PersonalToken(user_id=actor.id, name=name, token_hash=_hash(plaintext))
     session.add(token)
     session.flush()
+    target = f"personal_token:{token.id}"
+    record_audit(session, actor, "personal_token.create", target, {"name": name})
     return token, plaintext
 
 
@@ -63,8 +67,11 @@ def revoke_personal_token(session: Session, actor: User, token_id: int) -> Perso
     if token.user_id != actor.id:
         raise PermissionDenied("only the token's owner may revoke it")
     token.revoked_at = utcnow()
+    token.revoked_by = actor.id
     session.add(token)
     session.flush()
+    target = f"personal_token:{token.id}"
+    record_audit(session, actor, "personal_token.revoke", target, {"name": token.name})
     return token
 
 

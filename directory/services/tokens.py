@@ -5,7 +5,9 @@ without salt is safe to store: nobody can guess their way to a preimage. Lookup
 goes through the unique index on the hash, and the stored hash is compared
 again with ``hmac.compare_digest`` so no timing difference depends on the
 token's characters. Revocation is checked on every request: a revoked token
-stops working at once.
+stops working at once. Creating and revoking a token writes an audit entry in the
+same transaction (``peer_token.create`` / ``peer_token.revoke``), and a revoked
+token keeps who revoked it (``revoked_by``; None for the command line).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from directory.config import NODE_ID_RE
 from directory.models import PeerToken, PeerTokenUse, User
 from directory.models.base import utcnow
 from directory.models.exchange import SCOPES
+from directory.services.audit import record_audit
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 
 TOKEN_PREFIX = "smedir_peer_"
@@ -69,6 +72,8 @@ def create_peer_token(
     )
     session.add(token)
     session.flush()
+    detail = {"peer": peer_id, "scopes": ordered, "name": token.name, "prefix": token.prefix}
+    record_audit(session, actor, "peer_token.create", f"peer_token:{token.id}", _via(actor, detail))
     return token, plaintext
 
 
@@ -81,9 +86,19 @@ def revoke_peer_token(session: Session, actor: User | None, token_id: int) -> Pe
         raise NotFound(f"no peer token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
+        token.revoked_by = actor.id if actor is not None else None
         session.add(token)
         session.flush()
+        detail = {"peer": token.peer_id, "name": token.name, "prefix": token.prefix}
+        record_audit(
+            session, actor, "peer_token.revoke", f"peer_token:{token.id}", _via(actor, detail)
+        )
     return token
+
+
+def _via(actor: User | None, detail: dict) -> dict:
+    """The audit detail, marked as done at the command line when there is no actor."""
+    return detail if actor is not None else {**detail, "via": "cli"}
 
 
 def list_peer_tokens(session: Session, *, include_revoked: bool = True) -> list[PeerToken]:

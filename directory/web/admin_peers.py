@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from directory.app import db_session
-from directory.models import PeerToken, Role
+from directory.models import PeerToken, Role, User
 from directory.models.exchange import SCOPES
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 from directory.services.tokens import (
@@ -73,7 +73,8 @@ def token_detail(token_id: int):
     if token is None:
         abort(404)
     uses = token_uses(db_session(), token_id)
-    return render_template("admin/peer_token.html", token=token, uses=uses)
+    revoker = db_session().get(User, token.revoked_by) if token.revoked_by else None
+    return render_template("admin/peer_token.html", token=token, uses=uses, revoker=revoker)
 
 
 @bp.post("/tokens/<id:token_id>/revoke")
