@@ -1,7 +1,8 @@
 """HTTP to one peer: one requests Session, timeouts, safe retries, same-host redirects, size limit.
 
 Duties, in order of importance:
-- every call has a (connect, read) timeout and an overall deadline while the body streams;
+- every call has a (connect, read) timeout and a whole-request deadline, enforced at the
+  socket (``sync.deadline``): a peer trickling bytes cannot hold a run past it;
 - only idempotent reads (GET, HEAD) are retried, and only on connection errors and
   502/503/504, with exponential backoff and ``Retry-After`` honoured (capped); never on
   401/403/409/412 or any other status; a POST is never retried (not even on connect errors);
@@ -14,17 +15,16 @@ Every failure is a :class:`sync.errors.FeedError` with a ``kind``; nothing here 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import orjson
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
+from sync.deadline import DeadlineAdapter, RequestDeadline
 from sync.errors import FeedError
 from sync.peers import SyncSettings
 
@@ -37,14 +37,22 @@ CHUNK = 65_536
 class ReadOnlyRetry(Retry):
     """Retry that never repeats a non-idempotent request, even on a connection error."""
 
-    def __init__(self, *args, retry_after_max: float = 60.0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        retry_after_max: float = 60.0,
+        deadline: RequestDeadline | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.retry_after_max = retry_after_max
+        self.deadline = deadline
 
     def new(self, **kw) -> ReadOnlyRetry:
         """Copy with updated counters (urllib3 calls this on every attempt)."""
         new = super().new(**kw)
         new.retry_after_max = self.retry_after_max
+        new.deadline = self.deadline
         return new
 
     def increment(self, method=None, url=None, *args, **kwargs):
@@ -57,11 +65,24 @@ class ReadOnlyRetry(Retry):
     def get_retry_after(self, response) -> float | None:
         """The peer's Retry-After, capped so a hostile peer cannot park the run."""
         value = super().get_retry_after(response)
-        return None if value is None else min(value, self.retry_after_max)
+        return None if value is None else self._cap(min(value, self.retry_after_max))
+
+    def get_backoff_time(self) -> float:
+        """The back-off, never past the request's deadline."""
+        return self._cap(super().get_backoff_time())
+
+    def _cap(self, seconds: float) -> float:
+        return seconds if self.deadline is None else self.deadline.cap(seconds)
 
 
-def make_session(settings: SyncSettings, token: str | None) -> requests.Session:
-    """A Session for one peer: retrying adapter mounted for http and https, bearer auth."""
+def make_session(
+    settings: SyncSettings, token: str | None, deadline: RequestDeadline | None = None
+) -> requests.Session:
+    """A Session for one peer: retrying adapter mounted for http and https, bearer auth.
+
+    Every request through it must first ``deadline.start()`` (PeerHttp does).
+    """
+    deadline = deadline or RequestDeadline(settings.request_deadline_seconds)
     retry = ReadOnlyRetry(
         total=settings.retries,
         connect=settings.retries,
@@ -76,9 +97,10 @@ def make_session(settings: SyncSettings, token: str | None) -> requests.Session:
         raise_on_status=False,
         raise_on_redirect=False,
         retry_after_max=settings.retry_after_max_seconds,
+        deadline=deadline,
     )
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry)
+    adapter = DeadlineAdapter(deadline, max_retries=retry)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = "smedir-sync/1"
@@ -93,7 +115,8 @@ class PeerHttp:
     def __init__(self, base_url: str, settings: SyncSettings, token: str | None = None):
         self.base_url = base_url
         self.settings = settings
-        self.session = make_session(settings, token)
+        self.deadline = RequestDeadline(settings.request_deadline_seconds)
+        self.session = make_session(settings, token, self.deadline)
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -138,14 +161,16 @@ class PeerHttp:
                 yield rest
 
     def _send(self, method: str, url: str, **kwargs) -> requests.Response:
+        """One request, redirects included, within one deadline that also covers its body."""
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        self.deadline.start()
         for _ in range(MAX_REDIRECTS + 1):
             try:
                 resp = self.session.request(
                     method, url, timeout=timeout, allow_redirects=False, stream=True, **kwargs
                 )
             except requests.RequestException as exc:
-                raise FeedError(_failure_kind(exc), _reason(exc), url) from None
+                raise self._failure(exc, url) from None
             if not resp.is_redirect:
                 _check_status(resp)
                 return resp
@@ -169,18 +194,21 @@ class PeerHttp:
         return b"".join(chunks)
 
     def _chunks(self, resp: requests.Response, url: str) -> Iterator[bytes]:
-        deadline = time.monotonic() + self.settings.request_deadline_seconds
         try:
-            for chunk in resp.iter_content(CHUNK):
-                if time.monotonic() > deadline:
-                    raise FeedError("timeout", "body took longer than the request deadline", url)
-                yield chunk
-        except requests.exceptions.ChunkedEncodingError as exc:
-            raise FeedError("truncated", f"body cut short: {_reason(exc)}", url) from None
+            yield from resp.iter_content(CHUNK)
         except requests.RequestException as exc:
-            raise FeedError(_failure_kind(exc), _reason(exc), url) from None
+            raise self._failure(exc, url) from None
         finally:
             resp.close()
+
+    def _failure(self, exc: requests.RequestException, url: str) -> FeedError:
+        """The FeedError for a failed request; the deadline is named when it was the cause."""
+        if self.deadline.passed():
+            limit = self.settings.request_deadline_seconds
+            return FeedError("timeout", f"no complete answer within the {limit:g} s deadline", url)
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+            return FeedError("truncated", f"body cut short: {_reason(exc)}", url)
+        return FeedError(_failure_kind(exc), _reason(exc), url)
 
 
 def parse_json_body(body: bytes, url: str) -> Any:
