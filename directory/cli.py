@@ -225,6 +225,10 @@ from directory.cli_generate import generate_command  # noqa: E402
 
 cli.add_command(generate_command)
 
+from directory.cli_demo import demo_command  # noqa: E402
+
+cli.add_command(demo_command)
+
 
 def main() -> None:
     """Console-script entry point."""

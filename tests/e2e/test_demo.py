@@ -1,0 +1,209 @@
+"""``smedir demo`` as a newcomer runs it: three nodes come up, Cambodian records reach the hub
+and Thailand within two sync cycles, the printed focal point sees the pending listings, and
+Ctrl-C (SIGINT) stops every process. A second run (``--nodes 1``) reuses the data.
+
+The browser steps also take the README's screenshots (docs/screenshots/).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.browser import new_page, sign_in
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+SMEDIR = [sys.executable, "-c", "from directory.cli import main; main()"]
+INTERVAL = 3  # seconds between sync runs in this test (the default is 60)
+START_UP = 30  # a scheduler process's start on a busy 2-core machine, before its first run
+
+
+def free_base_port(count: int = 3) -> int:
+    """A port such that it and the next ``count - 1`` are free on 127.0.0.1."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count < 65000 and all(_free(base + i) for i in range(count)):
+            return base
+    raise RuntimeError("no free ports")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (children, grandchildren ...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+class Demo:
+    """A running ``smedir demo`` whose output is read line by line in a thread."""
+
+    def __init__(self, args: list[str], cwd: Path, env: dict | None = None):
+        env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+        self.proc = subprocess.Popen(
+            args, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        self.lines: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, text: str, timeout: float) -> str:
+        """The output so far once ``text`` appeared in it."""
+        end = time.monotonic() + timeout
+        while text not in self.output:
+            assert self.proc.poll() is None, self.output
+            assert time.monotonic() < end, self.output
+            time.sleep(0.2)
+        return self.output
+
+    def interrupt(self) -> int:
+        """Ctrl-C: SIGINT, then the exit status."""
+        self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait(60)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            for pid in descendants(self.proc.pid):
+                os.kill(pid, signal.SIGKILL)
+            self.proc.kill()
+            self.proc.wait()
+
+
+def node_urls(output: str) -> dict[str, str]:
+    """Node id -> URL, from the lines ``<name> (<id>, <role>)  <url>/``."""
+    return dict(re.findall(r"^\S.* \(([a-z]+), (?:national|hub)\)\s+(http://\S+?)/$", output, re.M))
+
+
+def account(output: str, node: str, label: str) -> tuple[str, str]:
+    """The printed email and password of an account of a node."""
+    match = re.search(rf"^    {label}\s+(\S+\.{node}@\S+)\s+password: (\S+)$", output, re.M)
+    assert match, output
+    return match.group(1), match.group(2)
+
+
+def total(url: str, **params) -> int:
+    query = {"per_page": 1, **params}
+    return requests.get(f"{url}/api/v1/listings", params=query, timeout=10).json()["total"]
+
+
+def hub_shared(url: str, country: str) -> int:
+    """How many published listings of a node its SMEs share with the regional hub."""
+    count, page = 0, 1
+    while True:
+        query = {"country": country, "per_page": 100, "page": page}
+        body = requests.get(f"{url}/api/v1/listings", params=query, timeout=10).json()
+        count += sum(1 for doc in body["items"] if doc["sharing"]["hub"])
+        if page * 100 >= body["total"]:
+            return count
+        page += 1
+
+
+def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser):
+    base = free_base_port()
+    data = tmp_path / "demo"
+    args = [*SMEDIR, "demo", "--port", str(base), "--interval", str(INTERVAL), "--dir", str(data)]
+    demo = Demo(args, cwd=tmp_path)
+    try:
+        output = demo.wait_for("demo ready", timeout=300)
+        ready = time.monotonic()
+        urls = node_urls(output)
+        assert set(urls) == {"kh", "th", "asean"}, output
+        children = descendants(demo.proc.pid)
+        assert len(children) >= 6, children  # 3 gunicorn masters (+ workers), 3 schedulers
+
+        expected = hub_shared(urls["kh"], "KH")
+        assert expected > 200
+        deadline = ready + START_UP + 2 * INTERVAL
+        while {total(urls[n], country="KH") for n in ("asean", "th")} != {expected}:
+            assert time.monotonic() < deadline, (
+                total(urls["asean"], country="KH"),
+                total(urls["th"], country="KH"),
+                expected,
+            )
+            time.sleep(0.5)
+        assert total(urls["kh"], country="TH") > 50  # and Thai records reach Cambodia
+
+        email, password = account(output, "kh", "focal point")
+        page = new_page(browser, urls["kh"], "en")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.goto("/?lang=en")
+        page.screenshot(path=str(SCREENSHOTS / "home-en.png"), full_page=True)
+        sign_in(page, email, password)
+        page.goto("/review")
+        rows = page.locator("table.queue tbody tr")
+        assert rows.count() == 21, page.content()  # 18 imported, 2 with problems, 1 by the owner
+        assert page.locator("table.queue", has_text=" Co.").count() == 1  # the likely duplicate
+        page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+        page.context.close()
+        hub = new_page(browser, urls["asean"], "km")
+        hub.goto("/?lang=km")
+        hub.screenshot(path=str(SCREENSHOTS / "hub-km.png"), full_page=True)
+        hub.context.close()
+
+        assert demo.interrupt() == 0, demo.output
+        assert "demo stopped" in demo.output
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        demo.kill()
+
+    again = Demo(
+        [*SMEDIR, "demo", "--nodes", "1", "--port", str(base), "--dir", str(data)], tmp_path
+    )
+    try:
+        output = again.wait_for("demo ready", timeout=120)
+        assert "creating the database" not in output
+        assert set(node_urls(output)) == {"kh"}
+        assert total(node_urls(output)["kh"], country="KH") == 280
+        children = descendants(again.proc.pid)
+        assert again.interrupt() == 0, again.output
+        assert [pid for pid in children if alive(pid)] == []
+    finally:
+        again.kill()
