@@ -33,6 +33,7 @@ READ_ONLY_POST = {
 }
 DUMMY = {
     "IntegerConverter": 1,
+    "IdConverter": 1,
     "FloatConverter": 1.0,
     "UUIDConverter": uuid.UUID(int=1),
     "PathConverter": "x/y",
