@@ -32,7 +32,12 @@ from directory.models.sync import (
     SyncRun,
 )
 from directory.node import Node
-from directory.services.changes import apply_remote_changes, read_changes
+from directory.services.changes import (
+    apply_remote_changes,
+    held_versions,
+    is_echo,
+    read_changes,
+)
 from directory.services.feed import PeerView, feed_items
 from directory.services.reviews import hold_remote_changes
 from schemas import ValidationIssue
@@ -62,6 +67,17 @@ def _quarantine_row(peer: str, run_id: int | None, item: PageItem, issues, now) 
         "errors": _errors_json(issues),
         "created_at": now,
     }
+
+
+def _envelope_typed(doc: dict) -> bool:
+    """id and origin are text and version an integer (the rest is not checked here)."""
+    version = doc.get("version")
+    return (
+        isinstance(doc.get("id"), str)
+        and isinstance(doc.get("origin"), str)
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+    )
 
 
 class SqlSyncStore:
@@ -185,6 +201,15 @@ class SqlSyncStore:
                     )
                 ).scalar_one()
         return total
+
+    def echoes(self, docs: Sequence[dict[str, Any]]) -> int:
+        """How many of ``docs`` this node already holds, same origin, at that version or newer."""
+        docs = [
+            d for d in docs if isinstance(d.get("id"), str) and isinstance(d.get("version"), int)
+        ]
+        with new_session(self.engine) as s:
+            held = held_versions(s, [d["id"] for d in docs])
+        return sum(1 for d in docs if is_echo(d, held.get(d["id"])))
 
     def apply_page(
         self,

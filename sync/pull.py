@@ -36,7 +36,7 @@ Progress = Callable[[RunCounts], None]
 class _Split:
     accepted: list[PageItem]
     rejected: list[Rejected]
-    conflicts: int
+    foreign: list[PageItem]  # third-origin records from a peer that is not a relay
 
 
 def check_item(item: PageItem, peer: PeerSpec, node_id: str) -> list[ValidationIssue]:
@@ -59,15 +59,16 @@ def split_page(items: list[PageItem], peer: PeerSpec, node_id: str) -> _Split:
     store quarantines what it rejects in the page's transaction. Here: items the
     adapter could not build, and anything that is not even an object. A peer that
     is not a relay may only send its own records (and ours, echoed back, which the
-    store answers with CONFLICT): others are counted as conflicts, not errors.
+    version rule answers with UNCHANGED): others are set aside, not applied, and
+    counted as unchanged when they echo what is held here, else as conflicts.
     """
-    out = _Split([], [], 0)
+    out = _Split([], [], [])
     for item in items:
         doc = item.doc
         if item.issues or not isinstance(doc, dict):
             out.rejected.append(Rejected(item, check_item(item, peer, node_id)))
         elif not peer.relay and doc.get("origin", peer.id) not in (peer.id, node_id):
-            out.conflicts += 1
+            out.foreign.append(item)
         else:
             out.accepted.append(item)
     return out
@@ -178,7 +179,9 @@ class Puller:
         for result in results:
             self.counts.add(result.outcome)
         self.counts.add(Outcome.REJECTED, len(split.rejected))
-        self.counts.add(Outcome.CONFLICT, split.conflicts)
+        echoes = self.store.echoes([i.doc for i in split.foreign]) if split.foreign else 0
+        self.counts.add(Outcome.UNCHANGED, echoes)
+        self.counts.add(Outcome.CONFLICT, len(split.foreign) - echoes)
         report.cursor_after = page.next_cursor
         self.progress(self.counts)
 

@@ -101,6 +101,10 @@ class SyncStore(Protocol):
         """How many of ``ids`` are published records held from ``peer``."""
         ...
 
+    def echoes(self, docs: Sequence[dict[str, Any]]) -> int:
+        """How many of ``docs`` this node already holds, same origin, at that version or newer."""
+        ...
+
     def apply_page(
         self,
         run_id: int,

@@ -52,6 +52,7 @@ class ChangeRow(NamedTuple):
     share_public: bool
     share_hub: bool
     share_peers: str | None
+    source_peer: str | None  # the peer this node received the record from (None: its own)
 
 
 @cache
@@ -103,6 +104,14 @@ def publish_document(session: Session, listing: Listing, doc: dict[str, Any]) ->
 
 def check_remote(doc: Any, node: Node, source_peer: str | None, relay: bool) -> ApplyResult | None:
     """Validation and origin rules for one incoming record; None when it may be applied."""
+    failed = check_record(doc)
+    if failed is None and not may_send(doc, node, source_peer, relay):
+        failed = refused_origin(doc, source_peer)
+    return failed
+
+
+def check_record(doc: Any) -> ApplyResult | None:
+    """Schema validation and the id-names-its-origin rule; None when the record is sound."""
     rid = doc.get("id") if isinstance(doc, dict) else None
     version = doc.get("version") if isinstance(doc, dict) else None
     issues = validate_record(doc)
@@ -112,10 +121,31 @@ def check_remote(doc: Any, node: Node, source_peer: str | None, relay: bool) -> 
     if id_origin(rid) != origin:
         issue = ValidationIssue("/id", f"must start with its origin node id {origin!r}")
         return ApplyResult(rid, version, Outcome.REJECTED, [issue])
-    if source_peer and not relay and origin not in (source_peer, node.id):
-        issue = ValidationIssue("/origin", f"peer {source_peer!r} may only send its own records")
-        return ApplyResult(rid, version, Outcome.REJECTED, [issue])
     return None
+
+
+def may_send(doc: dict, node: Node, source_peer: str | None, relay: bool) -> bool:
+    """A peer that is not a relay may only send its own records (and ours, echoed back)."""
+    return not source_peer or relay or doc["origin"] in (source_peer, node.id)
+
+
+def is_echo(doc: dict, held: tuple[str, int] | None) -> bool:
+    """True when this node already holds the record, same origin, at this version or newer."""
+    return held is not None and held[0] == doc["origin"] and doc["version"] <= held[1]
+
+
+def refused_origin(doc: dict, source_peer: str | None) -> ApplyResult:
+    """The answer to a record of a third origin from a peer that is not a relay."""
+    issue = ValidationIssue("/origin", f"peer {source_peer!r} may only send its own records")
+    return ApplyResult(doc["id"], doc["version"], Outcome.REJECTED, [issue])
+
+
+def echo_result(doc: dict) -> ApplyResult:
+    """An echo of a version held here: nothing to do, and no conflict."""
+    return ApplyResult(doc["id"], doc["version"], Outcome.UNCHANGED, message=ECHO_MESSAGE)
+
+
+ECHO_MESSAGE = "already held at this version or newer (an echo)"
 
 
 def apply_remote_changes(
@@ -130,12 +160,24 @@ def apply_remote_changes(
 
     A record is applied only if its version is higher than the one held, so the
     same batch applied twice changes nothing, and older versions arriving late
-    are ignored. Records whose origin is this node are never overwritten.
+    are ignored. Records whose origin is this node are never overwritten. A record
+    of a third origin from a peer that is not a relay is refused, unless it is an
+    echo of what is held here (then it is unchanged).
     Written with Core statements in bulk: this is the hot path of a pull.
     """
-    results: list[ApplyResult | None] = [check_remote(d, node, source_peer, relay) for d in docs]
+    results: list[ApplyResult | None] = [check_record(d) for d in docs]
+    foreign = [
+        i
+        for i, doc in enumerate(docs)
+        if results[i] is None and not may_send(doc, node, source_peer, relay)
+    ]
+    for i in foreign:
+        results[i] = refused_origin(docs[i], source_peer)
     candidates = _newest_per_id(docs, results)
-    held = _held_versions(session, list(candidates))
+    held = held_versions(session, [*candidates, *(docs[i]["id"] for i in foreign)])
+    for i in foreign:
+        if is_echo(docs[i], held.get(docs[i]["id"])):
+            results[i] = echo_result(docs[i])
     inserts, updates = [], []
     for rid, index in candidates.items():
         doc = docs[index]
@@ -160,7 +202,8 @@ def _newest_per_id(docs: list[Any], results: list) -> dict[str, int]:
     return newest
 
 
-def _held_versions(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:
+def held_versions(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:
+    """id -> (origin, version) of the listings held here among ``ids``."""
     held: dict[str, tuple[str, int]] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -279,6 +322,7 @@ def read_changes(session: Session, after_seq: int, limit: int) -> list[ChangeRow
             Listing.share_public,
             Listing.share_hub,
             Listing.share_peers,
+            Listing.source_peer,
         )
         .where(Listing.change_seq > after_seq)
         .order_by(Listing.change_seq)

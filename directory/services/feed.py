@@ -2,7 +2,9 @@
 
 Who sees what (the rule, stated once):
 
-- A record is never sent to its own origin, in any form.
+- A record is never sent to its own origin, in any form, nor to the peer this
+  node received it from (``source_peer``): that peer holds it already. A hub
+  still relays: what it received from kh goes on to th, never back to kh.
 - A tombstone (deleted, withdrawn, closed, merged) is sent as stored to every
   other peer: a destination must learn that a record is gone.
 - A live record is visible to peer P when ``P`` is in ``sharing.peers``, or
@@ -115,7 +117,7 @@ def feed_items(rows: list[ChangeRow], peer: PeerView, node: Node) -> list[str]:
     """The JSON text of each change ``peer`` gets from ``rows``, in order."""
     items = []
     for row in rows:
-        if row.origin == peer.id:
+        if row.origin == peer.id or row.source_peer == peer.id:
             continue
         if row.deleted or is_visible(row, peer, node):
             items.append(row.document)

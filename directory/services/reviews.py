@@ -20,7 +20,15 @@ from directory.models import (
 from directory.models.base import utcnow
 from directory.node import Node
 from directory.records import canonical_json, parse_json
-from directory.services.changes import ApplyResult, apply_remote_changes, check_remote
+from directory.services.changes import (
+    ApplyResult,
+    apply_remote_changes,
+    check_record,
+    echo_result,
+    is_echo,
+    may_send,
+    refused_origin,
+)
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 from directory.services.listings import open_revision, publish_revision
 from sync.outcomes import Outcome
@@ -147,7 +155,11 @@ def hold_remote_changes(
     """
     results = []
     for doc in docs:
-        failed = check_remote(doc, node, source_peer, relay)
+        failed = check_record(doc)
+        if failed is None and not may_send(doc, node, source_peer, relay):
+            listing = session.get(Listing, doc["id"])
+            held = (listing.origin, listing.version) if listing is not None else None
+            failed = echo_result(doc) if is_echo(doc, held) else refused_origin(doc, source_peer)
         if failed is not None:
             results.append(failed)
         elif doc.get("deleted") is True:
