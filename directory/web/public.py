@@ -16,6 +16,7 @@ from directory.services.listings import get_listing
 from directory.services.search import SearchFilters, search_listings
 from directory.web import labels
 from directory.web.access import current_actor
+from directory.web.home import render_home
 
 bp = Blueprint("public", __name__)
 
@@ -43,6 +44,14 @@ def _isic_code(text: str) -> str | None:
 
 
 @bp.get("/")
+def index():
+    """The home page; with search parameters, the search results (older links used "/?q=")."""
+    if set(request.args) - {"lang"}:
+        return search()
+    return render_home()
+
+
+@bp.get("/search")
 def search():
     """Search published listings by text, province, ISIC section or code, size and ownership."""
     cfg = current_app.config["SMEDIR"]["search"]

@@ -124,7 +124,7 @@ def test_pages_render_in_khmer_and_in_english(app):
     assert "Legal form" not in km
     en = client.get(f"/listings/{listing_id}?lang=en").text
     assert "Legal form" in en and "Battambang" in en and "ទម្រង់គតិយុត្ត" not in en
-    search = client.get("/?lang=km").text
+    search = client.get("/search?lang=km").text
     assert "ស្វែងរកអាជីវកម្ម" in search and "រកឃើញអាជីវកម្ម 1" in search
 
 

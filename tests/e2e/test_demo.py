@@ -160,16 +160,17 @@ def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser):
         assert len(children) >= 6, children  # 3 gunicorn masters (+ workers), 3 schedulers
 
         expected = hub_shared(urls["kh"], "KH")
-        assert expected > 200
+        expected_th = hub_shared(urls["th"], "TH")
+        assert expected > 200 and expected_th > 50
+
+        def arrived() -> tuple[int, int, int]:
+            kh_copies = (total(urls["asean"], country="KH"), total(urls["th"], country="KH"))
+            return (*kh_copies, total(urls["kh"], country="TH"))
+
         deadline = ready + START_UP + 2 * INTERVAL
-        while {total(urls[n], country="KH") for n in ("asean", "th")} != {expected}:
-            assert time.monotonic() < deadline, (
-                total(urls["asean"], country="KH"),
-                total(urls["th"], country="KH"),
-                expected,
-            )
+        while arrived() != (expected, expected, expected_th):  # and Thai records reach Cambodia
+            assert time.monotonic() < deadline, (arrived(), expected, expected_th)
             time.sleep(0.5)
-        assert total(urls["kh"], country="TH") > 50  # and Thai records reach Cambodia
 
         email, password = account(output, "kh", "focal point")
         page = new_page(browser, urls["kh"], "en")
@@ -183,6 +184,12 @@ def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser):
         assert page.locator("table.queue", has_text=" Co.").count() == 1  # the likely duplicate
         page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
         page.context.close()
+        phone = new_page(browser, urls["kh"], "km")
+        phone.set_viewport_size({"width": 375, "height": 800})
+        phone.goto("/?lang=km")
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+        phone.screenshot(path=str(SCREENSHOTS / "home-km-375px.png"), full_page=True)
+        phone.context.close()
         hub = new_page(browser, urls["asean"], "km")
         hub.goto("/?lang=km")
         hub.screenshot(path=str(SCREENSHOTS / "hub-km.png"), full_page=True)
