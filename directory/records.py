@@ -106,6 +106,19 @@ _NULLABLE_COLUMNS = tuple(
 )
 
 
+def widen_shares(
+    hub_ever: bool | None, peers_ever: str | None, columns: dict[str, Any]
+) -> tuple[bool, str | None]:
+    """(shared_hub_ever, shared_peers_ever) after one more version with extracted ``columns``.
+
+    Consent only ever widens this record of the past: a destination that some
+    version was shared with keeps learning what happens to the record (a
+    tombstone when consent ends); one that never was learns nothing, not even its id.
+    """
+    peers = set((peers_ever or "").split()) | set((columns["share_peers"] or "").split())
+    return bool(hub_ever) or bool(columns["share_hub"]), _spaced(sorted(peers))
+
+
 def _spaced(values) -> str | None:
     return f" {' '.join(values)} " if values else None
 

@@ -104,6 +104,9 @@ class Listing(SQLModel, table=True):
     share_public: bool = False
     share_hub: bool = False
     share_peers: str | None = Field(default=None, max_length=500)  # " th la "
+    # every destination any published version so far was shared with: who may get a tombstone
+    shared_hub_ever: bool = False
+    shared_peers_ever: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 

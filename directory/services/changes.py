@@ -24,6 +24,7 @@ from directory.records import (
     id_origin,
     is_tombstone,
     listing_columns,
+    widen_shares,
 )
 from schemas import ValidationIssue, load_isic, validate_record
 from sync.outcomes import Outcome
@@ -53,6 +54,8 @@ class ChangeRow(NamedTuple):
     share_hub: bool
     share_peers: str | None
     source_peer: str | None  # the peer this node received the record from (None: its own)
+    shared_hub_ever: bool  # some published version was shared with the hub
+    shared_peers_ever: str | None  # " th la ": peers some published version was shared with
 
 
 @cache
@@ -92,8 +95,12 @@ def publish_document(session: Session, listing: Listing, doc: dict[str, Any]) ->
     listing.change_seq = seq
     listing.updated_at = utcnow()
     listing.state = ListingState.WITHDRAWN if deleted else ListingState.PUBLISHED
-    for column, value in listing_columns(doc, isic_sections()).items():
+    columns = listing_columns(doc, isic_sections())
+    for column, value in columns.items():
         setattr(listing, column, value)
+    listing.shared_hub_ever, listing.shared_peers_ever = widen_shares(
+        listing.shared_hub_ever, listing.shared_peers_ever, columns
+    )
     session.add(listing)
     session.add(
         ChangeLogEntry(seq=seq, record_id=listing.id, version=doc["version"], deleted=deleted)
@@ -238,6 +245,8 @@ LISTING_COLUMNS = (
     "updated_at",
     "source_peer",
     *LISTING_EXTRACTED_COLUMNS,
+    "shared_hub_ever",
+    "shared_peers_ever",
 )
 
 
@@ -257,12 +266,14 @@ def write_listings(
     conn = session.connection()
     stamp = _bound_timestamp(conn, utcnow())
     sections = isic_sections()
+    shared = _shared_ever(session, [doc["id"] for doc in updates])
     rows, log = [], []
     for offset, doc in enumerate(docs):
         seq = last - len(docs) + 1 + offset
         deleted = is_tombstone(doc)
         state = ListingState.WITHDRAWN.value if deleted else ListingState.PUBLISHED.value
         extracted = listing_columns(doc, sections)
+        hub_ever, peers_ever = widen_shares(*shared.get(doc["id"], (False, None)), extracted)
         rows.append(
             (
                 doc["origin"],
@@ -273,6 +284,8 @@ def write_listings(
                 stamp,
                 source_peer,
                 *(extracted[c] for c in LISTING_EXTRACTED_COLUMNS),
+                hub_ever,
+                peers_ever,
                 doc["id"],
             )
         )
@@ -293,6 +306,19 @@ def write_listings(
         f"VALUES ({', '.join([mark] * 5)})"
     )
     conn.exec_driver_sql(sql, log)
+
+
+def _shared_ever(session: Session, ids: list[str]) -> dict[str, tuple[bool, str | None]]:
+    """id -> (shared_hub_ever, shared_peers_ever) of listings about to be updated."""
+    shared: dict[str, tuple[bool, str | None]] = {}
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(Listing.id, Listing.shared_hub_ever, Listing.shared_peers_ever).where(
+                Listing.id.in_(ids[start : start + 500])
+            )
+        )
+        shared.update({rid: (hub, peers) for rid, hub, peers in rows})
+    return shared
 
 
 def _bound_timestamp(conn, moment: datetime):
@@ -323,6 +349,8 @@ def read_changes(session: Session, after_seq: int, limit: int) -> list[ChangeRow
             Listing.share_hub,
             Listing.share_peers,
             Listing.source_peer,
+            Listing.shared_hub_ever,
+            Listing.shared_peers_ever,
         )
         .where(Listing.change_seq > after_seq)
         .order_by(Listing.change_seq)

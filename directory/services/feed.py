@@ -5,18 +5,18 @@ Who sees what (the rule, stated once):
 - A record is never sent to its own origin, in any form, nor to the peer this
   node received it from (``source_peer``): that peer holds it already. A hub
   still relays: what it received from kh goes on to th, never back to kh.
-- A tombstone (deleted, withdrawn, closed, merged) is sent as stored to every
-  other peer: a destination must learn that a record is gone.
 - A live record is visible to peer P when ``P`` is in ``sharing.peers``, or
   when ``sharing.hub`` is true and either P is configured with ``hub = true``
   or this node itself is a hub (a hub passes hub-shared records on to all of
   its peers).
-- A live record that is not visible to P is sent as a consent tombstone
-  ``{id, origin, version, updated_at, deleted: true, reason: "consent_withdrawn"}``
-  with the record's own version. The feed keeps no per-peer state, so P also
-  gets such tombstones for records it never saw; applying one is harmless
-  (the version rule stores a tombstone), and a later version that shares the
-  record with P again replaces it.
+- A record that is not visible to P (a tombstone, or a live record whose
+  sharing does not cover P) goes to P only if some earlier published version
+  was visible to P by the same rule (``shared_hub_ever``, ``shared_peers_ever``):
+  a tombstone (deleted, withdrawn, closed, merged) as stored, a live record as
+  a consent tombstone ``{id, origin, version, updated_at, deleted: true,
+  reason: "consent_withdrawn"}`` with the record's own version. A record never
+  shared with P leaves no trace there, not even its id; a later version that
+  shares it with P again replaces the tombstone.
 
 Documents are served as the stored canonical JSON text, joined into the page
 by concatenation: nothing is parsed or re-serialised on the visible path.
@@ -86,6 +86,13 @@ def is_visible(row: ChangeRow, peer: PeerView, node: Node) -> bool:
     return row.share_peers is not None and f" {peer.id} " in row.share_peers
 
 
+def was_shared(row: ChangeRow, peer: PeerView, node: Node) -> bool:
+    """True when some published version of ``row`` was visible to ``peer`` (see module doc)."""
+    if row.shared_hub_ever and (peer.hub or node.is_hub):
+        return True
+    return row.shared_peers_ever is not None and f" {peer.id} " in row.shared_peers_ever
+
+
 def consent_tombstone(row: ChangeRow) -> str:
     """The tombstone a peer gets for a record whose sharing does not cover it."""
     updated_at = _updated_at(row.document)
@@ -119,10 +126,10 @@ def feed_items(rows: list[ChangeRow], peer: PeerView, node: Node) -> list[str]:
     for row in rows:
         if row.origin == peer.id or row.source_peer == peer.id:
             continue
-        if row.deleted or is_visible(row, peer, node):
+        if not row.deleted and is_visible(row, peer, node):
             items.append(row.document)
-        else:
-            items.append(consent_tombstone(row))
+        elif was_shared(row, peer, node):
+            items.append(row.document if row.deleted else consent_tombstone(row))
     return items
 
 

@@ -109,7 +109,7 @@ def test_hub_sharing_and_origin_never_gets_its_own_records(app, draft_data, reco
         ("th", False),
     ]
     _, th_changes = read_whole_feed(app.test_client(), th)
-    assert [(c["origin"], c.get("reason")) for c in th_changes] == [("kh", "consent_withdrawn")]
+    assert th_changes == []  # never shared with th: not even a consent tombstone
 
 
 def test_a_hub_node_passes_hub_shared_records_to_every_peer(app_factory, db_url, record_doc):

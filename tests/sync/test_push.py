@@ -28,8 +28,8 @@ def test_push_sends_what_the_peer_may_see_and_keeps_every_receipt(
     assert report.outcome == RunOutcome.SUCCESS, report.error
     sent = {c["id"]: c for c in server.pushed}
     assert sent[shared]["names"]["en"] == "Enterprise 1"
-    assert sent[private]["deleted"] is True and sent[private]["reason"] == "consent_withdrawn"
-    assert (report.counts.updated, report.counts.deleted, report.counts.rejected) == (1, 1, 1)
+    assert private not in sent  # never shared with th: not even a tombstone
+    assert (report.counts.updated, report.counts.deleted, report.counts.rejected) == (1, 0, 1)
     with new_session(engine) as s:
         [row] = push_rejections_for_listing(s, rejected)
         assert (row.peer, row.status) == ("th", "rejected")
