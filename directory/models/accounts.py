@@ -11,9 +11,10 @@ from directory.models.base import utcnow
 
 
 class LoginFailure(SQLModel, table=True):
-    """One failed sign-in; counted per account and per client address within a window.
+    """One counted attempt: a failed sign-in (``kind`` "login") or a sign-up ("signup").
 
-    Kept in the database (not process memory) so the limit holds across workers.
+    Counted per account and per client address within a window; kept in the
+    database (not process memory) so the limits hold across workers.
     """
 
     __tablename__ = "login_failures"
@@ -26,6 +27,7 @@ class LoginFailure(SQLModel, table=True):
     email: str = Field(max_length=254)
     address: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
+    kind: str = Field(default="login", max_length=10, sa_column_kwargs={"server_default": "login"})
 
 
 class PasswordReset(SQLModel, table=True):

@@ -39,6 +39,8 @@ class User(SQLModel, table=True):
     # bumped on logout-everywhere and password change so captured cookies stop working
     auth_version: int = 0
     created_at: datetime = Field(default_factory=utcnow)
+    # None until the owner opens the link mailed at sign-up; only then may they sign in
+    email_confirmed_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:

@@ -1,4 +1,7 @@
-"""Accounts: sign up, sign in (rate-limited in the database), password change and reset.
+"""Accounts: create, sign in (rate-limited in the database), password change and reset.
+
+Self-service sign-up with its mailed confirmation is in ``signups``; it counts
+its attempts in the same table and with the same function as failed sign-ins.
 
 Like every service, these take the session, flush and let the caller commit.
 Settings come in as an ``AccountPolicy`` built from the ``[security]`` config.
@@ -34,6 +37,7 @@ from schemas import load_countries
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 RESET_SALT = "smedir.password-reset"
+LOGIN = "login"  # kinds of counted attempts in login_failures
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,9 @@ class AccountPolicy:
     login_window_seconds: int = 900
     password_reset_minutes: int = 60
     password_reset_per_hour: int = 3
+    signup_max_per_address: int = 10
+    signup_window_seconds: int = 3600
+    signup_confirm_hours: int = 48
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
     argon2_parallelism: int = 4
@@ -81,11 +88,26 @@ class TooManyAttempts(ServiceError):
 
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
+        super().__init__(self.describe(max(1, -(-retry_after // 60))))
+
+    @staticmethod
+    def describe(minutes: int) -> Any:
+        """The message, in the request's language."""
+        return lazy_gettext(
+            "Too many failed sign-in attempts. Try again in %(minutes)d minutes.", minutes=minutes
+        )
+
+
+class EmailNotConfirmed(AccountError):
+    """The password is right but the address was never confirmed through the mailed link."""
+
+    def __init__(self):
         super().__init__(
+            "form",
             lazy_gettext(
-                "Too many failed sign-in attempts. Try again in %(minutes)d minutes.",
-                minutes=max(1, -(-retry_after // 60)),
-            )
+                "Confirm your email address first: open the link we sent to it. "
+                "For a new link, sign up again with the same address."
+            ),
         )
 
 
@@ -116,8 +138,13 @@ def create_user(
     country: str | None = None,
     display_name: str = "",
     locale: str = "km",
+    confirmed: bool = True,
 ) -> User:
-    """A new account; the email must be unused and the password acceptable."""
+    """A new account; the email must be unused and the password acceptable.
+
+    Accounts an admin makes are confirmed; a self-service sign-up passes
+    ``confirmed=False`` and the owner confirms through the mailed link.
+    """
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
         raise AccountError("email", lazy_gettext("Enter a valid email address."))
@@ -137,6 +164,7 @@ def create_user(
         role=role,
         country=country,
         locale=locale if locale in ("km", "en") else "km",
+        email_confirmed_at=utcnow() if confirmed else None,
     )
     try:
         with session.begin_nested():  # a concurrent sign-up with the same email loses here
@@ -148,13 +176,6 @@ def create_user(
     return user
 
 
-def signup(
-    session: Session, email: str, password: str, policy: AccountPolicy, **profile: Any
-) -> User:
-    """Self-service sign-up: always an SME owner."""
-    return create_user(session, email, password, policy, role=Role.OWNER, **profile)
-
-
 def authenticate(
     session: Session, email: str, password: str, address: str, policy: AccountPolicy
 ) -> User:
@@ -162,6 +183,7 @@ def authenticate(
 
     Failures are rows in ``login_failures``; the limit applies per account and
     per client address within the window, so it holds across worker processes.
+    A right password for an address never confirmed raises EmailNotConfirmed.
     """
     email = normalize_email(email)
     address = (address or "unknown")[:64]
@@ -171,11 +193,11 @@ def authenticate(
         burn_time(password, policy.hasher)
     ok = user is not None and verify_password(user.password_hash, password, policy.hasher)
     if not ok or not user.active:
-        _forget_old_failures(session, email, address, policy)
-        session.add(LoginFailure(email=email[:254], address=address, created_at=utcnow()))
-        session.flush()
+        count_attempt(session, LOGIN, email, address, policy.login_window_seconds)
         raise InvalidCredentials()
-    session.exec(delete(LoginFailure).where(LoginFailure.email == email))
+    if user.email_confirmed_at is None:
+        raise EmailNotConfirmed()
+    session.exec(delete(LoginFailure).where(LoginFailure.email == email, _is(LOGIN)))
     if needs_rehash(user.password_hash, policy.hasher):
         user.password_hash = hash_password(password, policy.hasher)
     session.add(user)
@@ -183,36 +205,72 @@ def authenticate(
     return user
 
 
-def _check_rate_limit(session: Session, email: str, address: str, policy: AccountPolicy) -> None:
-    since = utcnow() - timedelta(seconds=policy.login_window_seconds)
+def _is(kind: str):
+    return LoginFailure.kind == kind
+
+
+def check_attempts(
+    session: Session,
+    kind: str,
+    window_seconds: int,
+    *,
+    address: str,
+    max_by_address: int,
+    email: str | None = None,
+    max_by_email: int | None = None,
+    error: type[TooManyAttempts] = TooManyAttempts,
+) -> None:
+    """Raise TooManyAttempts when ``kind`` attempts within the window reached a limit.
+
+    The one rate limit of the app (failed sign-ins, sign-ups): attempts are rows
+    in ``login_failures``, so the limit holds across worker processes and hosts.
+    """
+    since = utcnow() - timedelta(seconds=window_seconds)
+    by_email = LoginFailure.email == (email or "")
     rows = session.exec(
         select(
-            func.count().filter(LoginFailure.email == email),
+            func.count().filter(by_email),
             func.count().filter(LoginFailure.address == address),
             func.min(LoginFailure.created_at),
         ).where(
+            _is(kind),
             LoginFailure.created_at >= since,
-            or_(LoginFailure.email == email, LoginFailure.address == address),
+            or_(by_email, LoginFailure.address == address),
         )
     ).one()
     by_account, by_address, oldest = rows
-    if by_account >= policy.login_max_failures or by_address >= (
-        policy.login_max_failures_per_address
-    ):
-        retry = policy.login_window_seconds
+    if by_address >= max_by_address or (max_by_email is not None and by_account >= max_by_email):
+        retry = window_seconds
         if oldest is not None:
             retry = int((oldest - since).total_seconds()) + 1
-        raise TooManyAttempts(max(retry, 1))
+        raise error(max(retry, 1))
 
 
-def _forget_old_failures(session: Session, email: str, address: str, policy: AccountPolicy) -> None:
-    """Drop this account's and address's failures that fell out of the window (keeps it small)."""
-    since = utcnow() - timedelta(seconds=policy.login_window_seconds)
+def count_attempt(
+    session: Session, kind: str, email: str, address: str, window_seconds: int
+) -> None:
+    """Add one ``kind`` attempt; drop this account's and address's rows past the window."""
+    since = utcnow() - timedelta(seconds=window_seconds)
     session.exec(
         delete(LoginFailure).where(
+            _is(kind),
             or_(LoginFailure.email == email, LoginFailure.address == address),
             LoginFailure.created_at < since,
         )
+    )
+    session.add(LoginFailure(kind=kind, email=email[:254], address=address, created_at=utcnow()))
+    session.flush()
+
+
+def _check_rate_limit(session: Session, email: str, address: str, policy: AccountPolicy) -> None:
+    check_attempts(
+        session,
+        LOGIN,
+        policy.login_window_seconds,
+        address=address,
+        max_by_address=policy.login_max_failures_per_address,
+        email=email,
+        max_by_email=policy.login_max_failures,
     )
 
 
@@ -238,8 +296,7 @@ def change_password(
     """
     _check_rate_limit(session, user.email, address, policy)
     if not verify_password(user.password_hash, current, policy.hasher):
-        session.add(LoginFailure(email=user.email, address=address[:64], created_at=utcnow()))
-        session.flush()
+        count_attempt(session, LOGIN, user.email, address[:64], policy.login_window_seconds)
         raise AccountError("current_password", lazy_gettext("The current password is wrong."))
     check_new_password(new, policy, user.email)
     set_password(session, user, new, policy)
@@ -323,7 +380,9 @@ def reset_password(
     user, _reset = check_reset_token(session, token, secret_key, policy)
     check_new_password(new, policy, user.email)
     set_password(session, user, new, policy)
-    session.exec(delete(LoginFailure).where(LoginFailure.email == user.email))
+    if user.email_confirmed_at is None:  # the reset link reached the mailbox: that confirms it
+        user.email_confirmed_at = utcnow()
+    session.exec(delete(LoginFailure).where(LoginFailure.email == user.email, _is(LOGIN)))
     return user
 
 

@@ -32,7 +32,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
@@ -43,7 +43,7 @@ from directory.extensions import login_manager
 from directory.mail import MailError, send_mail
 from directory.models import User
 from directory.models.base import utcnow
-from directory.services import accounts, personal_tokens
+from directory.services import accounts, personal_tokens, signups
 from directory.services.errors import NotFound, PermissionDenied
 from directory.web.access import current_actor
 
@@ -164,30 +164,83 @@ def start_session(user: User) -> None:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    """Create an SME owner account and sign in."""
-    form, errors = request.form, {}
+    """Register an SME owner; the account works once the mailed link is opened.
+
+    The answer is the same page whether the address is new or already has an
+    account (whose owner is told by mail instead); sign-ups are limited per address.
+    """
+    form, errors, status, headers = request.form, {}, 200, {}
     if request.method == "POST":
+        dbs = db_session()
         if form.get("password", "") != form.get("password_confirm", ""):
             errors["password_confirm"] = _("The two passwords differ.")
         else:
             try:
-                user = accounts.signup(
-                    db_session(),
+                result = signups.sign_up(
+                    dbs,
                     form.get("email", ""),
                     form.get("password", ""),
                     policy(),
+                    client_address(),
+                    current_app.secret_key,
                     display_name=form.get("display_name", ""),
                     locale=str(_current_locale()),
                 )
+            except accounts.TooManyAttempts as exc:
+                errors["form"], status = str(exc), 429
+                headers["Retry-After"] = str(exc.retry_after)
             except accounts.AccountError as exc:
+                dbs.commit()  # keep the attempt: it counts towards the limit
                 errors[exc.field] = str(exc.message)
             else:
-                db_session().commit()
-                start_session(user)
-                flash(_("Welcome! Your account is ready."), "success")
-                return redirect(safe_next(request.args.get("next")))
-    status = 400 if errors else 200
-    return render_template("auth/signup.html", form=form, errors=errors), status
+                dbs.commit()
+                _send_signup_mail(current_app.config["SMEDIR"], result)
+                email = accounts.normalize_email(form.get("email", ""))
+                return render_template("auth/signup_sent.html", email=email)
+    status = 400 if errors and status == 200 else status
+    page = render_template("auth/signup.html", form=form, errors=errors)
+    return page, status, headers
+
+
+def _send_signup_mail(cfg: dict, result: signups.SignupResult) -> None:
+    """The confirmation link for a new address, or a note to the owner of a registered one."""
+    user, base = result.user, cfg["node"]["base_url"].rstrip("/")
+    if result.token is not None:
+        link = base + url_for("auth.confirm_signup", token=result.token)
+        hours = cfg["security"]["signup_confirm_hours"]
+        subject = _("Confirm your email address")
+        body = render_template("auth/confirm_mail.txt", link=link, hours=hours)
+    else:
+        with force_locale(user.locale):
+            subject = _("Someone tried to sign up with your email address")
+            body = render_template(
+                "auth/signup_taken_mail.txt",
+                login=base + url_for("auth.login"),
+                forgot=base + url_for("auth.forgot_password"),
+            )
+    try:
+        send_mail(cfg, user.email, subject, body)
+    except MailError:
+        current_app.logger.exception("sign-up mail to user %s not sent", user.id)
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+def confirm_signup(token: str):
+    """Confirm the address through the mailed link (a button, so link checkers do not)."""
+    dbs = db_session()
+    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    try:
+        if request.method == "POST":
+            signups.confirm_email(dbs, token, current_app.secret_key, policy())
+        else:
+            user = signups.check_confirmation(dbs, token, current_app.secret_key, policy())
+    except accounts.AccountError as exc:
+        return render_template("auth/message.html", message=str(exc.message)), 400, headers
+    if request.method == "POST":
+        dbs.commit()
+        flash(_("Your email address is confirmed. You can sign in now."), "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/confirm.html", user=user), 200, headers
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -207,6 +260,8 @@ def login():
         except accounts.InvalidCredentials as exc:
             dbs.commit()  # keep the failure: it counts towards the limit
             errors["form"], status = str(exc.message), 401
+        except accounts.EmailNotConfirmed as exc:
+            errors["form"], status = str(exc.message), 403
         else:
             dbs.commit()
             start_session(user)

@@ -51,7 +51,7 @@ def find_user(app, email) -> User:
         return session.exec(select(User).where(User.email == email)).one()
 
 
-def test_signup_signs_in_an_owner(app):
+def test_signup_confirmed_by_mail_makes_an_owner_who_signs_in(app):
     client = app.test_client()
     response = post_form(
         client,
@@ -63,7 +63,11 @@ def test_signup_signs_in_an_owner(app):
             "password_confirm": PASSWORD,
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 200  # "check your email"
+    (mail,) = read_outbox(outbox_path(app.config["SMEDIR"]))
+    link = urlsplit(re.search(r"http://\S+/signup/confirm/\S+", mail.get_content())[0]).path
+    assert post_form(client, link, {}).status_code == 302
+    login(client, "sokha@example.com")
     page = client.get("/account/password?lang=en").get_data(as_text=True)
     assert "Sokha" in page and "Sign out" in page
     user = find_user(app, "sokha@example.com")

@@ -1,6 +1,7 @@
 """In a real browser (Debian's Chromium), in Khmer and in English, on both databases:
-an SME signs up and submits a listing written in Khmer, a focal point asks for a change,
-the SME fixes it, the focal point approves, and a visitor finds the listing.
+an SME signs up (confirming the mailed link) and submits a listing written in Khmer, a
+focal point asks for a change, the SME fixes it, the focal point approves, and a visitor
+finds the listing.
 
 Each step saves a screenshot under test-output/<test name>/NN-step.png.
 """
@@ -8,9 +9,11 @@ Each step saves a screenshot under test-output/<test name>/NN-step.png.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
+from directory.mail import outbox_path, read_outbox
 from directory.models import Role
 from tests.browser import new_page, sign_in
 from tests.directory.pages_helpers import PASSWORD, add_account
@@ -64,15 +67,25 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     server = live_server(app)
     reviewer_email = add_account(app, Role.FOCAL_POINT, "KH")  # focal points come from the CLI
 
-    # 1. the SME signs up
+    # 1. the SME signs up, opens the mailed link, confirms and signs in
     sme = new_page(browser, server.url, lang)
+    sme_email = f"owner-{lang}@sampov-coffee.com.kh"
     sme.goto("/signup")
-    sme.fill("input[name=email]", f"owner-{lang}@sampov-coffee.com.kh")
+    sme.fill("input[name=email]", sme_email)
     sme.fill("input[name=password]", PASSWORD)
     sme.fill("input[name=password_confirm]", PASSWORD)
     shots(sme, "signup")
     sme.click("form button[type=submit]")
-    sme.wait_for_url(re.compile(r".*/(\?.*)?$"))
+    sme.locator("#signup-sent").wait_for()
+    assert sme_email in sme.locator("#signup-sent").inner_text()
+    shots(sme, "signup-check-email")
+    (mail,) = read_outbox(outbox_path(app.config["SMEDIR"]))
+    link = re.search(r"http://\S+/signup/confirm/\S+", mail.get_content())[0]
+    sme.goto(urlsplit(link).path)
+    shots(sme, "signup-confirm")
+    sme.click("#confirm-email")
+    sme.wait_for_url(re.compile(r".*/login(\?.*)?$"))
+    sign_in(sme, sme_email, PASSWORD)
 
     # 2. fills a listing in Khmer and submits it
     sme.goto("/my/listings/new")
