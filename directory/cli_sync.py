@@ -29,10 +29,18 @@ def _context() -> tuple[dict, SqlSyncStore, SyncSettings]:
     return cfg, store, SyncSettings.from_config(cfg["sync"])
 
 
+# the guard's "held" (a run stopped for confirmation) and records sent to review: two words
+OUTCOME_WORDS = {"held": "stopped for confirmation"}
+COUNT_WORDS = {"held": "sent to review"}
+
+
 def describe(report: RunReport) -> str:
     """One line: peer, direction, outcome, the non-zero counts, the error."""
-    counts = ", ".join(f"{k} {v}" for k, v in report.counts.as_dict().items() if v)
-    line = f"{report.peer} {report.direction}: {report.outcome}"
+    counts = ", ".join(
+        f"{COUNT_WORDS.get(k, k)} {v}" for k, v in report.counts.as_dict().items() if v
+    )
+    outcome = OUTCOME_WORDS.get(str(report.outcome), str(report.outcome))
+    line = f"{report.peer} {report.direction}: {outcome}"
     line += f" ({counts})" if counts else " (nothing to do)"
     return line + (f" - {report.error}" if report.error else "")
 

@@ -65,5 +65,6 @@ def template_helpers() -> dict:
         "network_label": labels.network_label,
         "state_label": labels.state_label,
         "kind_label": labels.kind_label,
+        "run_outcome_label": labels.run_outcome_label,
         "display_names": labels.display_names,
     }

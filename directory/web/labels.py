@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from directory.models import ListingState, RevisionKind, RevisionState
 from schemas import load_countries, load_isic, load_provinces
+from sync.runs import RunOutcome
 
 LEGAL_FORMS = {
     "sole_proprietorship": _l("Sole proprietorship"),
@@ -55,6 +56,18 @@ KINDS = {
     RevisionKind.EDIT: _l("Edit"),
     RevisionKind.REMOTE: _l("From a peer"),
     RevisionKind.IMPORT: _l("Import"),
+}
+
+
+# The tombstone guard's "held" (a run stopped until someone confirms it) and the
+# review "held" (records sent to the review queue) are different things: never one word.
+RUN_OUTCOMES = {
+    RunOutcome.RUNNING: _l("Running"),
+    RunOutcome.SUCCESS: _l("Succeeded"),
+    RunOutcome.FAILED: _l("Failed"),
+    RunOutcome.HELD: _l("Stopped for confirmation"),
+    RunOutcome.SKIPPED: _l("Skipped"),
+    RunOutcome.INTERRUPTED: _l("Interrupted"),
 }
 
 
@@ -130,6 +143,11 @@ def network_label(code: str | None) -> str:
 def state_label(state: str | None) -> str:
     """A listing or revision state's label."""
     return str(STATES.get(state or "", state or ""))
+
+
+def run_outcome_label(outcome: str | None) -> str:
+    """A sync run outcome's label."""
+    return str(RUN_OUTCOMES.get(outcome or "", outcome or ""))
 
 
 def kind_label(kind: str | None) -> str:
