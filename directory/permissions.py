@@ -63,10 +63,15 @@ def can_review_revision(
     """A focal point decides on a revision of their country, never on their own listing.
 
     Records whose origin is another node are read-only replicas: the only review
-    a focal point does on them is accepting or refusing an incoming change that a
-    peer with trust level "review" sent, and only for records of their country.
+    done on them is accepting or refusing an incoming change that a peer with
+    trust level "review" sent. Those are decided by this node's focal points and
+    admins, whatever the record's country: nobody else here could.
     """
-    if not _active(actor) or actor.role != Role.FOCAL_POINT:
+    if not _active(actor):
+        return False
+    if actor.role == Role.ADMIN:
+        return _incoming(listing, revision, node_id)
+    if actor.role != Role.FOCAL_POINT:
         return False
     if listing.owner_id == actor.id or revision.author_id == actor.id:
         return False
@@ -82,11 +87,14 @@ def _in_review_scope(
     record_country: str | None,
 ) -> bool:
     """The revisions a focal point works on: their country's, and incoming peer records."""
-    if record_country != reviewer_country(actor, node_country):
-        return False
     if listing.origin != node_id:
         return revision.kind == RevisionKind.REMOTE
-    return True
+    return record_country == reviewer_country(actor, node_country)
+
+
+def _incoming(listing: Listing, revision: Revision, node_id: str) -> bool:
+    """A record a peer with trust "review" sent, waiting for this node's decision."""
+    return listing.origin != node_id and revision.kind == RevisionKind.REMOTE
 
 
 def can_read_revision(

@@ -217,7 +217,12 @@ def review_queue(
     sector: str | None = None,
     kind: str | None = None,
 ) -> list[tuple[Revision, Listing]]:
-    """Pending revisions, oldest first, filtered by province, ISIC code or kind."""
+    """Pending revisions, oldest first, filtered by province, ISIC code or kind.
+
+    ``country`` narrows this node's own records to a reviewer's country; records
+    a peer sent for review stay in every reviewer's queue, whatever their country
+    (this node's focal points and admins decide on them).
+    """
     stmt = (
         select(Revision, Listing)
         .join(Listing, Listing.id == Revision.listing_id)
@@ -230,7 +235,12 @@ def review_queue(
     return [
         (rev, lst)
         for rev, lst in rows
-        if _matches(parse_json(rev.document), country=country, province=province, sector=sector)
+        if _matches(
+            parse_json(rev.document),
+            country=None if rev.kind == RevisionKind.REMOTE else country,
+            province=province,
+            sector=sector,
+        )
     ]
 
 

@@ -49,14 +49,15 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_read_draft", "own"): (F, T, T, T, T, T, F, F),
     ("can_read_draft", "foreign"): (F, F, F, F, F, F, F, F),
     # revisions: "own" = the actor's listing and revision; foreign ones vary by
-    # record country (KH/TH), origin (this node / a peer) and kind
+    # record country (KH/TH), origin (this node / a peer) and kind; a record a
+    # review-trust peer sent is decided by every focal point and admin of this node
     ("can_review_revision", "own"): (F, F, F, F, F, F, F, F),
     ("can_review_revision", "foreign"): (F, F, F, T, F, F, F, F),
     ("can_review_revision", "foreign_authored_by_actor"): (F, F, F, F, F, F, F, F),
     ("can_review_revision", "foreign_th_record"): (F, F, F, F, T, F, F, F),
     ("can_review_revision", "foreign_replica_edit"): (F, F, F, F, F, F, F, F),
-    ("can_review_revision", "foreign_replica_incoming"): (F, F, F, T, F, F, F, F),
-    ("can_review_revision", "foreign_replica_incoming_th"): (F, F, F, F, T, F, F, F),
+    ("can_review_revision", "foreign_replica_incoming"): (F, F, F, T, T, T, F, F),
+    ("can_review_revision", "foreign_replica_incoming_th"): (F, F, F, T, T, T, F, F),
     # reading a revision: the deciding scope (own listing included), admins everything;
     # a draft never submitted: nobody on the review pages
     ("can_read_revision", "own"): (F, F, F, T, F, T, F, F),
@@ -64,7 +65,7 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_read_revision", "foreign_draft"): (F, F, F, F, F, F, F, F),
     ("can_read_revision", "foreign_th_record"): (F, F, F, F, T, T, F, F),
     ("can_read_revision", "foreign_replica_edit"): (F, F, F, F, F, T, F, F),
-    ("can_read_revision", "foreign_replica_incoming"): (F, F, F, T, F, T, F, F),
+    ("can_read_revision", "foreign_replica_incoming"): (F, F, F, T, T, T, F, F),
     ("can_manage_users", "-"): (F, F, F, F, F, T, F, F),
     ("can_manage_user", "own"): (F, F, F, F, F, F, F, F),
     ("can_manage_user", "foreign"): (F, F, F, F, F, T, F, F),
