@@ -23,11 +23,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("listings", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("shared_hub_ever", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-        batch_op.add_column(sa.Column("shared_peers_ever", sa.Text(), nullable=True))
+    # plain ALTER TABLE ... ADD COLUMN: a batch copy of listings (SQLite) would drop a
+    # table that revisions and the change log point at, and fail on any real data
+    op.add_column(
+        "listings",
+        sa.Column("shared_hub_ever", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("listings", sa.Column("shared_peers_ever", sa.Text(), nullable=True))
     conn = op.get_bind()
     conn.execute(
         sa.text("UPDATE listings SET shared_hub_ever = share_hub, shared_peers_ever = share_peers")
@@ -70,6 +72,7 @@ def _widen_from_revisions(conn) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("listings", schema=None) as batch_op:
-        batch_op.drop_column("shared_peers_ever")
-        batch_op.drop_column("shared_hub_ever")
+    # plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35, PostgreSQL): a batch copy of
+    # listings would drop a table that revisions and the change log point at
+    for column in ("shared_peers_ever", "shared_hub_ever"):
+        op.execute(f"ALTER TABLE listings DROP COLUMN {column}")

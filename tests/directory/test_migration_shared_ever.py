@@ -1,0 +1,55 @@
+"""Migration 0006 backfills who each listing was ever shared with, from sharing and revisions."""
+
+from __future__ import annotations
+
+import orjson
+from alembic import command
+from sqlalchemy import text
+
+from directory.migrate import alembic_config, upgrade_database
+
+LISTING = (
+    "INSERT INTO listings (id, origin, state, version, created_at, share_public, share_hub,"
+    " share_peers) VALUES (:id, :origin, :state, 1, '2026-11-01 00:00:00', :pub, :hub, :peers)"
+)
+REVISION = (
+    "INSERT INTO revisions (listing_id, number, kind, state, document, created_at)"
+    " VALUES (:id, :n, 'edit', 'published', :doc, '2026-11-01 00:00:00')"
+)
+
+
+def _sharing(hub: bool, peers: list[str]) -> str:
+    return orjson.dumps({"sharing": {"public": True, "hub": hub, "peers": peers}}).decode()
+
+
+def test_backfill_widens_current_sharing_with_every_published_revision(engine):
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0005")
+    with engine.begin() as conn:
+        rows = [
+            ("kh:live", "kh", "published", True, False, " th "),
+            ("kh:gone", "kh", "withdrawn", False, False, None),
+            ("th:gone", "th", "withdrawn", False, False, None),  # a replica: no history here
+            ("kh:never", "kh", "published", True, False, None),
+        ]
+        for rid, origin, state, pub, hub, peers in rows:
+            values = {"id": rid, "origin": origin, "state": state, "pub": pub, "hub": hub}
+            conn.execute(text(LISTING), {**values, "peers": peers})
+        conn.execute(text(REVISION), {"id": "kh:live", "n": 1, "doc": _sharing(True, ["la"])})
+        conn.execute(text(REVISION), {"id": "kh:gone", "n": 1, "doc": _sharing(False, ["vn"])})
+    upgrade_database(engine)
+    with engine.connect() as conn:
+        got = {
+            rid: (bool(hub), peers)
+            for rid, hub, peers in conn.execute(
+                text("SELECT id, shared_hub_ever, shared_peers_ever FROM listings")
+            )
+        }
+    assert got == {
+        "kh:live": (True, " la th "),
+        "kh:gone": (False, " vn "),
+        "th:gone": (True, None),
+        "kh:never": (False, None),
+    }
