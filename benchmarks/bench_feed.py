@@ -37,7 +37,8 @@ from bench_validation import make_record  # noqa: E402
 from flask import Response  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
-from directory.app import create_app, db_session, get_engine  # noqa: E402
+from directory.app import create_app  # noqa: E402
+from directory.context import db_session, get_engine  # noqa: E402
 from directory.db import new_session, transaction  # noqa: E402
 from directory.models import Listing  # noqa: E402
 from directory.node import Node  # noqa: E402
@@ -113,7 +114,7 @@ def main() -> None:
             "peers": [{"id": "th", "base_url": "http://127.0.0.1:9"}],
         }
     )
-    from directory.migrate import upgrade_database
+    from directory.migrations import upgrade_database
 
     upgrade_database(get_engine(app))
 

@@ -45,7 +45,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from directory.db import make_engine, transaction  # noqa: E402
-from directory.migrate import upgrade_database  # noqa: E402
+from directory.migrations import upgrade_database  # noqa: E402
 from directory.node import Node  # noqa: E402
 from directory.records import canonical_json, listing_columns  # noqa: E402
 from directory.services.changes import apply_remote_changes, isic_sections  # noqa: E402
@@ -155,7 +155,7 @@ PULLER = """
 import os, sys, json, time, resource
 from directory.db import make_engine
 from directory.node import Node
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec, SyncSettings
 from sync.runner import run_peer
 url, base, page = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -1,5 +1,1 @@
-"""The SME directory Flask application. ``create_app(config)`` assembles it."""
-
-from directory.app import create_app
-
-__all__ = ["create_app"]
+"""The SME directory Flask application. ``directory.app.create_app(config)`` assembles it."""

@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from directory.db import make_engine, new_session
-from directory.migrate import upgrade_database
+from directory.migrations import upgrade_database
 from directory.models import Role, User
 from directory.node import Node
 
@@ -265,7 +265,7 @@ class LiveServer:
 @pytest.fixture
 def app_factory(tmp_path):
     """Factory: a Flask app on a given database URL with config overrides (node id, peers...)."""
-    from directory import create_app
+    from directory.app import create_app
 
     def make(db_url: str, **sections) -> object:
         overrides = {

@@ -1,7 +1,7 @@
 """The JSON API under ``/api``: public listings, owners' listings, the node-to-node exchange,
 and the OpenAPI document that describes them.
 
-``register_api(app)`` attaches it; the blueprint is exempt from the form CSRF
+``register(app)`` attaches it; the blueprint is exempt from the form CSRF
 check (see ``directory.api.auth`` for how session writes are protected).
 """
 
@@ -48,17 +48,12 @@ bp.register_error_handler(ServiceError, from_service_error)
 bp.register_error_handler(HTTPException, from_http_exception)
 
 
-def register_api(app: Flask) -> None:
-    """Attach the exchange faces to ``app``: the JSON API, OAI-PMH, and the admin pages for
-    peer tokens."""
+def register(app: Flask) -> None:
+    """Attach the JSON API to ``app`` (exempt from the form CSRF check, see ``api.auth``)."""
     from directory.extensions import csrf
-    from directory.oai import register_oai
-    from directory.web.admin_peers import bp as admin_peers_bp
 
     app.register_blueprint(bp)
     csrf.exempt(bp)
-    register_oai(app)
-    app.register_blueprint(admin_peers_bp)
 
 
-__all__ = ["bp", "problem", "register_api"]
+__all__ = ["bp", "problem", "register"]

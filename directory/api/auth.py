@@ -19,7 +19,7 @@ from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
 
 from directory.api.problems import ApiError
-from directory.app import db_session, get_engine
+from directory.context import SAFE_METHODS, db_session, get_engine
 from directory.db import transaction
 from directory.extensions import csrf
 from directory.models import PeerToken, User
@@ -27,7 +27,6 @@ from directory.services.tokens import authenticate_peer_token, log_token_use
 from directory.web.access import current_actor
 
 BEARER = {"WWW-Authenticate": 'Bearer realm="smedir"'}
-SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def bearer_token() -> str | None:

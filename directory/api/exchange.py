@@ -15,7 +15,7 @@ from directory.api.auth import (
 )
 from directory.api.blueprint import bp
 from directory.api.problems import ApiError
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.params import bounded_int
 from directory.services.feed import BadCursor, PeerView, decode_cursor, read_feed_page
 from directory.services.push import push_changes

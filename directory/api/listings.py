@@ -14,7 +14,7 @@ from directory.api.auth import json_body, require_owner_session
 from directory.api.blueprint import bp
 from directory.api.problems import ApiError
 from directory.api.public import public_document
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.models import Listing, ListingState, Revision
 from directory.params import MAX_PAGE, bounded_int
 from directory.records import parse_json

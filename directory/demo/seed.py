@@ -12,13 +12,12 @@ from typing import Any
 
 from directory.db import make_engine, transaction
 from directory.demo.nodes import DemoNode, DemoState, peers_of
-from directory.importing import system_admin
-from directory.migrate import upgrade_database
+from directory.migrations import upgrade_database
 from directory.models import Role
 from directory.node import Node
 from directory.sampledata import generate_records, problem_records
 from directory.services.accounts import AccountPolicy, create_user
-from directory.services.bulk import import_records
+from directory.services.bulk import import_records, system_admin
 from directory.services.listings import create_draft, submit_for_review
 from directory.services.reviews import approve_revision
 from directory.services.tokens import create_peer_token

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed in by directory.migrate."""
+"""Alembic environment: runs on the connection handed in by directory.migrations."""
 
 from alembic import context
 from sqlmodel import SQLModel

@@ -15,3 +15,8 @@ def isoformat_z(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Flask
 
 
-def register_oai(app: Flask) -> None:
+def register(app: Flask) -> None:
     """Attach the /oai blueprint (exempt from CSRF: OAI-PMH allows POST from harvesters)."""
     from directory.extensions import csrf
     from directory.oai.views import bp

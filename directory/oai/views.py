@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, g, request
 
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.models.base import utcnow
 from directory.oai import render, repository
 from directory.oai.protocol import OAIError, OAIRequest, check_dates, parse_request

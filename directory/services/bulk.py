@@ -9,7 +9,15 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from directory import permissions
-from directory.models import Listing, ListingState, Revision, RevisionKind, RevisionState, User
+from directory.models import (
+    Listing,
+    ListingState,
+    Revision,
+    RevisionKind,
+    RevisionState,
+    Role,
+    User,
+)
 from directory.models.base import isoformat_z, utcnow
 from directory.node import Node
 from directory.records import (
@@ -29,6 +37,11 @@ from directory.services.listings import (
 )
 from schemas import ValidationIssue, validate_record
 from sync.outcomes import Outcome
+
+
+def system_admin() -> User:
+    """The actor for command-line bulk loads: an admin with no account row."""
+    return User(id=None, email="cli@localhost", role=Role.ADMIN, display_name="smedir CLI")
 
 
 def import_records(

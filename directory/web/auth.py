@@ -37,7 +37,7 @@ from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 
-from directory.app import SAFE_METHODS, db_session, get_engine
+from directory.context import SAFE_METHODS, db_session, get_engine
 from directory.db import transaction
 from directory.extensions import login_manager
 from directory.mail import MailError, send_mail

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from directory.app import get_engine, get_node
-from directory.migrate import pending_migrations
+from directory.context import get_engine, get_node
+from directory.migrations import pending_migrations
 
 bp = Blueprint("health", __name__)
 

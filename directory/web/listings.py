@@ -9,13 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from directory import permissions
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.models import ListingState, RevisionState, Role
 from directory.records import DEFAULT_SHARING, business_data, parse_json
 from directory.services import history
 from directory.services import listings as svc
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
-from directory.sync_store import push_rejections_for_listing, receipt_errors
+from directory.sync_store.status import push_rejections_for_listing, receipt_errors
 from directory.web import forms, labels
 from directory.web.access import current_actor, require_role
 

@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, abort, current_app, render_template, request
 
 from directory import permissions
-from directory.app import db_session
+from directory.context import db_session
 from directory.models import ListingState
 from directory.params import query_int
 from directory.records import parse_json

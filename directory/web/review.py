@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import lazy_gettext as _l
 
 from directory import permissions
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.models import RevisionKind, RevisionState, Role
 from directory.records import business_data, changed_fields, parse_json
 from directory.services import history, reviews

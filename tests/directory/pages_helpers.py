@@ -8,7 +8,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from directory.app import get_node
+from directory.context import get_node
 from directory.db import new_session
 from directory.models import Role
 from directory.services import accounts, reviews

@@ -9,7 +9,7 @@ import pytest
 from flask import jsonify
 from sqlmodel import select
 
-from directory.app import get_engine
+from directory.context import get_engine
 from directory.db import new_session, transaction
 from directory.models import PersonalToken, Role
 from directory.services import accounts, personal_tokens

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import select
 
-from directory.app import get_engine
+from directory.context import get_engine
 from directory.db import new_session, transaction
 from directory.mail import outbox_path, read_outbox
 from directory.models import AuditEntry, Role, User

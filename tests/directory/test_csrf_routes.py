@@ -15,7 +15,7 @@ import uuid
 import pytest
 from werkzeug.routing import Rule
 
-from directory.app import get_engine
+from directory.context import get_engine
 from directory.db import transaction
 from directory.extensions import csrf
 from directory.models import Role

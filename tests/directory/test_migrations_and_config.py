@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 import directory.models  # noqa: F401  (registers every table)
 from directory.config import ConfigError, load_config
 from directory.db import make_engine
-from directory.migrate import pending_migrations, upgrade_database
+from directory.migrations import pending_migrations, upgrade_database
 
 
 def test_migrations_match_models(engine):

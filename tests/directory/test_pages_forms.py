@@ -7,7 +7,7 @@ import json
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from directory import create_app
+from directory.app import create_app
 from directory.records import DEFAULT_SHARING, business_data
 from directory.web import forms
 from schemas import validate

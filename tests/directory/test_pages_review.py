@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from directory.app import get_node
+from directory.context import get_node
 from directory.db import new_session
 from directory.models import AuditEntry, Listing, ListingState, Revision, RevisionState, Role
 from directory.services import listings as listing_svc

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from directory.importing import system_admin
 from directory.sampledata import generate_records, iter_jsonl, problem_records
 from directory.sampledata.catalogue import KINDS, kh_districts
-from directory.services.bulk import import_records
+from directory.services.bulk import import_records, system_admin
 from directory.services.duplicates import likely_duplicates
 from schemas import load_countries, load_isic, load_provinces, validate
 from sync.outcomes import Outcome

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from directory import create_app
-from directory.app import get_engine
+from directory.app import create_app
 from directory.config import ConfigError
+from directory.context import get_engine
 from directory.db import transaction
 from directory.models import Role
 from directory.services import accounts

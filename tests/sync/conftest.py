@@ -11,7 +11,7 @@ from directory.db import new_session
 from directory.models import Listing
 from directory.models.sync import QuarantineEntry, SyncRun
 from directory.node import Node
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec, SyncSettings
 from tests.conftest import valid_examples
 from tests.sync.peer_server import PeerServer

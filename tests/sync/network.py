@@ -15,7 +15,7 @@ from directory.db import new_session
 from directory.models import Listing, ListingState
 from directory.node import Node
 from directory.services.tokens import create_peer_token
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec, SyncSettings
 from sync.runner import run_peer
 from sync.runs import RunReport

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from directory.models import Role
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec
 from sync.runner import run_peer
 from tests.browser import new_page, sign_in

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from directory.models import Role
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec
 from sync.runner import run_peer
 from tests.directory.pages_helpers import csrf_from, signed_in

@@ -7,7 +7,7 @@ import time
 
 from directory.db import make_engine
 from directory.node import Node
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.adapters import make_adapter
 from sync.pull import pull
 from sync.runs import RunOutcome

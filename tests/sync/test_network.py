@@ -101,7 +101,7 @@ def test_a_node_harvests_another_nodes_oai_pmh_in_the_native_format(
 ):
     from directory.db import make_engine
     from directory.node import Node
-    from directory.sync_store import SqlSyncStore
+    from directory.sync_store.store import SqlSyncStore
     from sync.peers import PeerSpec
     from sync.runner import run_peer
     from tests.sync.network import SETTINGS
@@ -136,7 +136,8 @@ def test_a_national_pushes_to_another_node_and_keeps_its_receipts(
 ):
     from directory.db import new_session
     from directory.node import Node
-    from directory.sync_store import SqlSyncStore, push_rejections_for_listing
+    from directory.sync_store.status import push_rejections_for_listing
+    from directory.sync_store.store import SqlSyncStore
     from sync.peers import PeerSpec
     from sync.runner import run_peer
     from tests.sync.network import SETTINGS, issue_token

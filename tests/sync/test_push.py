@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from directory.db import new_session
 from directory.node import Node
-from directory.sync_store import push_rejections_for_listing, receipt_errors
+from directory.sync_store.status import push_rejections_for_listing, receipt_errors
 from sync.runner import run_peer
 from sync.runs import RunOutcome
 from tests.sync import local

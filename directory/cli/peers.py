@@ -16,7 +16,7 @@ from directory.services.tokens import create_peer_token, list_peer_tokens, revok
 
 
 def _engine():
-    from directory.app import get_engine
+    from directory.context import get_engine
 
     return get_engine(current_app)
 

@@ -6,11 +6,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from directory.app import db_session, get_engine, get_node
+from directory.context import db_session, get_engine, get_node
 from directory.models import Role
 from directory.models.sync import SyncRun
-from directory.sync_store import (
-    SqlSyncStore,
+from directory.sync_store.status import (
     held_share,
     open_push_rejections,
     open_quarantine,
@@ -20,6 +19,7 @@ from directory.sync_store import (
     receipt_errors,
     recent_runs,
 )
+from directory.sync_store.store import SqlSyncStore
 from directory.web.access import current_actor, require_role
 from sync.adapters import make_adapter
 from sync.errors import SyncError

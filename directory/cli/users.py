@@ -14,7 +14,7 @@ from directory.models import Role
 
 
 def _engine_and_policy():
-    from directory.app import get_engine
+    from directory.context import get_engine
     from directory.services.accounts import AccountPolicy
 
     cfg = current_app.config["SMEDIR"]
@@ -55,7 +55,7 @@ def create_command(
             raise click.UsageError("no terminal to ask for the password: use --password-stdin")
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     if role == Role.FOCAL_POINT and not country:
-        from directory.app import get_node
+        from directory.context import get_node
 
         country = get_node(current_app).country
     engine, policy = _engine_and_policy()
@@ -106,7 +106,7 @@ def list_command(role: str | None) -> None:
 @click.option("--reason", required=True, help="Why (kept in the audit log).")
 def set_role_command(email: str, role: str, country: str | None, reason: str) -> None:
     """Change a user's role from the shell (audited with no actor: the operator)."""
-    from directory.app import get_node
+    from directory.context import get_node
     from directory.services.accounts import AccountError, find_user
     from directory.services.users import change_role
 

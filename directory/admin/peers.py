@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from directory.app import db_session
+from directory.context import db_session
 from directory.models import PeerToken, Role, User
 from directory.models.exchange import SCOPES
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.models import Role
 from directory.params import query_int
 from directory.services import users as user_service

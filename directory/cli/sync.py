@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 
 from directory.db import new_session
 from directory.models.sync import SyncCheckpoint, SyncRun
-from directory.sync_store import SqlSyncStore, leadership_for
+from directory.sync_store.leadership import leadership_for
+from directory.sync_store.store import SqlSyncStore
 from sync.errors import SyncError
 from sync.peers import PULL, PUSH, PeerSpec, SyncSettings, find_peer, peers_from_config
 from sync.runner import directions, run_peer
@@ -22,7 +23,7 @@ from sync.runs import RunReport
 
 
 def _context() -> tuple[dict, SqlSyncStore, SyncSettings]:
-    from directory.app import get_engine, get_node
+    from directory.context import get_engine, get_node
 
     cfg = current_app.config["SMEDIR"]
     store = SqlSyncStore(get_engine(current_app), get_node(current_app))

@@ -1,4 +1,5 @@
-"""Create or evolve the database schema through Alembic (never create_all)."""
+"""Create or evolve the database schema through Alembic (never create_all); the revisions
+are in ``versions/``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+MIGRATIONS_DIR = Path(__file__).parent
 
 
 def alembic_config(engine: Engine) -> Config:

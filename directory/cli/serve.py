@@ -1,10 +1,18 @@
-"""Run the app under gunicorn, each worker building its own app (and engine) after the fork."""
+"""``smedir serve``: the app under gunicorn, each worker building its own app (and engine)
+after the fork."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import click
+from flask import current_app
+from flask.cli import with_appcontext
 from gunicorn.app.base import BaseApplication
+
+from directory.app import create_app
+from directory.cli.base import app_engine
+from directory.migrations import upgrade_database
 
 
 class SmedirServer(BaseApplication):
@@ -22,8 +30,6 @@ class SmedirServer(BaseApplication):
 
     def load(self):
         """Build the WSGI app (runs in the worker, so no connection is shared across forks)."""
-        from directory.app import create_app
-
         return create_app(self.smedir_config)
 
 
@@ -38,3 +44,14 @@ def run_gunicorn(config: dict[str, Any], *, host: str, port: int, workers: int) 
         "preload_app": False,
     }
     SmedirServer(config, options).run()
+
+
+@click.command("serve")
+@with_appcontext
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve_command(host: str, port: int, workers: int) -> None:
+    """Serve the app with gunicorn (a production WSGI server), after migrating the database."""
+    upgrade_database(app_engine())
+    run_gunicorn(current_app.config["SMEDIR"], host=host, port=port, workers=workers)

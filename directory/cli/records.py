@@ -1,0 +1,156 @@
+"""``smedir validate``, ``smedir import`` and ``smedir export``: records in files.
+
+The import driver reads batches, shows a progress bar and keeps every invalid
+record in a rejects file.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import Engine
+
+from directory.cli.base import app_engine, app_node
+from directory.db import new_session, transaction
+from directory.fileformats import FileItem, read_items, write_csv, write_jsonl
+from directory.node import Node
+from directory.services.bulk import import_records, iter_published, system_admin
+from schemas import validate
+from sync.outcomes import Outcome
+
+
+@click.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def validate_command(files: tuple[str, ...]) -> None:
+    """Validate record files (JSON, JSON Lines, CSV); print file:line path message per error."""
+    bad = total = 0
+    for path in files:
+        for item in read_items(path):
+            total += 1
+            if item.error:
+                issues = [("", item.error)]
+            else:
+                issues = [(i.path, i.message) for i in validate(item.document, item.schema_kind)]
+            for pointer, message in issues:
+                click.echo(f"{path}:{item.line} {pointer or '/'} {message}")
+            bad += bool(issues)
+    click.echo(f"{total - bad} valid, {bad} invalid", err=True)
+    sys.exit(1 if bad else 0)
+
+
+@click.command("import")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--review", is_flag=True, help="Send records to the review queue, not publish.")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where to write invalid records.")
+@click.option("--batch-size", default=500, show_default=True)
+def import_command(file: str, review: bool, rejects: str | None, batch_size: int) -> None:
+    """Bulk-load records from JSON Lines or CSV; invalid ones go to a rejects file."""
+    rejects_path = Path(rejects or f"{file}.rejects.jsonl")
+    counts = run_import(
+        app_engine(), app_node(), Path(file), rejects_path, review=review, batch_size=batch_size
+    )
+    summary = ", ".join(f"{o.value} {counts[o.value]}" for o in Outcome if counts[o.value])
+    click.echo(f"{file}: {summary or 'nothing to import'}")
+    if counts.get("rejected"):
+        click.echo(f"rejected records written to {rejects_path}", err=True)
+        sys.exit(1)
+
+
+@click.command("export")
+@with_appcontext
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default="-")
+@click.option("--include-deleted", is_flag=True, help="Also export tombstones.")
+def export_command(fmt: str, output: str, include_deleted: bool) -> None:
+    """Write published records as JSON Lines (canonical JSON) or CSV."""
+    with (
+        click.open_file(output, "w", encoding="utf-8") as out,
+        new_session(app_engine()) as session,
+    ):
+        texts = iter_published(session, include_deleted=include_deleted)
+        if fmt == "jsonl":
+            count = write_jsonl(texts, out)
+        else:
+            count = write_csv((json.loads(t) for t in texts), out)
+    click.echo(f"exported {count} records", err=True)
+
+
+def _count_lines(path: Path) -> int:
+    with path.open("rb") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def run_import(
+    engine: Engine,
+    node: Node,
+    path: Path,
+    rejects_path: Path,
+    *,
+    review: bool = False,
+    batch_size: int = 500,
+    progress: bool = True,
+) -> Counter:
+    """Import every record of a file; commit every ``batch_size``; return counts by outcome.
+
+    Invalid records are written to ``rejects_path`` (JSON Lines: line, errors,
+    the raw record), never dropped. A rejects file is only created when needed.
+    """
+    actor = system_admin()
+    counts: Counter = Counter({o.value: 0 for o in Outcome})
+    rejects = None
+    items = read_items(path)
+    total = _count_lines(path)
+    with click.progressbar(
+        length=total,
+        label=f"importing {path.name}",
+        file=None if progress else open("/dev/null", "w"),
+    ) as bar:
+        batch: list[FileItem] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= batch_size:
+                rejects = _import_batch(
+                    engine, node, actor, batch, review, counts, rejects, rejects_path
+                )
+                bar.update(len(batch))
+                batch = []
+        if batch:
+            rejects = _import_batch(
+                engine, node, actor, batch, review, counts, rejects, rejects_path
+            )
+            bar.update(len(batch))
+    if rejects is not None:
+        rejects.close()
+    return +counts
+
+
+def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path):
+    failed: list[tuple[FileItem, list[dict]]] = []
+    parsed = [item for item in batch if not item.error]
+    for item in batch:
+        if item.error:
+            failed.append((item, [{"path": "", "message": item.error}]))
+            counts[Outcome.REJECTED.value] += 1
+    with transaction(engine) as session:
+        docs = [item.document for item in parsed]
+        for item, result in zip(
+            parsed, import_records(session, actor, docs, node=node, review=review), strict=True
+        ):
+            counts[result.outcome.value] += 1
+            if result.outcome in (Outcome.REJECTED, Outcome.CONFLICT):
+                errors = [{"path": i.path, "message": i.message} for i in result.issues]
+                failed.append((item, errors or [{"path": "/id", "message": result.message}]))
+    for item, errors in failed:
+        if rejects is None:
+            rejects = rejects_path.open("w", encoding="utf-8")
+        for error in errors:
+            click.echo(f"{item.line}: {error['path'] or '/'} {error['message']}", err=True)
+        record = {"line": item.line, "errors": errors, "record": item.document}
+        rejects.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return rejects
