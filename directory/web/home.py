@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from directory.app import db_session, get_node
+from directory.context import db_session, get_node
 from directory.records import parse_json
 from directory.services.overview import directory_overview
 from directory.web import labels

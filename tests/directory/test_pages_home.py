@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 
-from directory.app import get_engine
+from directory.context import get_engine
 from directory.db import transaction
-from directory.importing import system_admin
 from directory.models import Role
 from directory.node import Node
 from directory.sampledata import generate_records
-from directory.services.bulk import import_records
+from directory.services.bulk import import_records, system_admin
 from tests.directory.pages_helpers import login, signed_in
 
 KHMER = re.compile("[\u1780-\u17ff]")

@@ -11,7 +11,7 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlmodel import select
 
-from directory.app import get_engine
+from directory.context import get_engine
 from directory.db import new_session, transaction
 from directory.mail import read_outbox
 from directory.models import User

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from directory.models import Role
-from directory.sync_store import SqlSyncStore
+from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec
 from sync.runner import run_peer
 from tests.directory.pages_helpers import PASSWORD, add_account, csrf_from
