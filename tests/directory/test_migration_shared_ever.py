@@ -6,7 +6,7 @@ import orjson
 from alembic import command
 from sqlalchemy import text
 
-from directory.migrate import alembic_config, upgrade_database
+from directory.migrations import alembic_config, upgrade_database
 
 LISTING = (
     "INSERT INTO listings (id, origin, state, version, created_at, share_public, share_hub,"
