@@ -7,8 +7,8 @@ check (see ``directory.api.auth`` for how session writes are protected).
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
 
 from directory.api import exchange, listings, openapi  # noqa: F401  (routes)
 from directory.api.blueprint import bp
@@ -22,24 +22,20 @@ from directory.api.problems import (
 from directory.api.ratelimit import check_rate_limit
 from directory.services.errors import ServiceError
 
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+API_PREFIX = "/api/"
 
 
-@bp.route("/<path:rest>", methods=METHODS)
-def unknown(rest: str):
-    """Paths under /api that no route serves: 404, or 405 when another method would match."""
-    adapter = current_app.url_map.bind_to_environ(request.environ)
-    allowed = set()
-    for method in METHODS:
-        try:
-            endpoint, _ = adapter.match(request.path, method=method)
-        except HTTPException:
-            continue
-        if endpoint != "api.unknown":
-            allowed.add(method)
-    if allowed:
-        raise MethodNotAllowed(valid_methods=sorted(allowed))
-    raise NotFound(f"no API resource at {request.path}")
+def routing_error(exc: HTTPException):
+    """A path or method no route serves: a problem document under /api/, else the page.
+
+    Routing errors never reach a blueprint's handlers, so the app handles them;
+    werkzeug's 405 carries an ``Allow`` header listing only the route's real methods.
+    """
+    if request.path.startswith(API_PREFIX):
+        if exc.code == 404:
+            exc.description = f"no API resource at {request.path}"
+        return from_http_exception(exc)
+    return exc
 
 
 bp.before_request(check_rate_limit)
@@ -53,6 +49,8 @@ def register(app: Flask) -> None:
     from directory.extensions import csrf
 
     app.register_blueprint(bp)
+    app.register_error_handler(404, routing_error)
+    app.register_error_handler(405, routing_error)
     csrf.exempt(bp)
 
 

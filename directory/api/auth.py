@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from directory.api.problems import ApiError
 from directory.context import SAFE_METHODS, db_session, get_engine
@@ -97,8 +98,18 @@ def require_owner_session() -> User:
 
 
 def json_body() -> Any:
-    """The parsed JSON body; 400 when it is not JSON (413 over the size limit comes first)."""
+    """The parsed JSON body; 400 when it is not JSON (413 over the size limit comes first).
+
+    A chunked body has no Content-Length to check up front, and werkzeug stops
+    reading it silently at the limit; reading one byte more tells a body that is
+    over the limit (413) from one that ends exactly there.
+    """
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is None:
+        request.max_content_length = limit + 1
     raw = request.get_data(cache=True)
+    if limit and len(raw) > limit:
+        raise RequestEntityTooLarge()
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

@@ -20,15 +20,19 @@ from directory.params import bounded_int
 from directory.services.feed import BadCursor, PeerView, decode_cursor, read_feed_page
 from directory.services.push import push_changes
 
+MAX_CURSOR = 100  # the maxLength of ``since`` in the OpenAPI document
+MAX_FEED_LIMIT = 1_000_000  # the maximum of ``limit`` there (pages are capped far lower)
+
 
 def _limit() -> int:
     api = current_app.config["SMEDIR"]["api"]
     raw = request.args.get("limit")
     if raw is None or raw == "":
         return api["feed_default_limit"]
-    value = bounded_int(raw, 1, 10**12)
+    value = bounded_int(raw, 1, MAX_FEED_LIMIT)
     if value is None:
-        raise ApiError(400, "limit must be a positive integer", errors=[("/limit", "not >= 1")])
+        detail = f"must be an integer from 1 to {MAX_FEED_LIMIT}"
+        raise ApiError(400, f"limit {detail}", errors=[("/limit", detail)])
     return min(value, api["feed_max_limit"])
 
 
@@ -36,8 +40,12 @@ def _limit() -> int:
 @require_peer("feed:read")
 def read_changes():
     """A page of changes after ``since``, filtered by what the calling peer may see."""
+    since = request.args.get("since")
+    if since is not None and len(since) > MAX_CURSOR:
+        detail = f"must be at most {MAX_CURSOR} characters"
+        raise ApiError(400, f"since: {detail}", errors=[("/since", detail)])
     try:
-        after = decode_cursor(request.args.get("since"))
+        after = decode_cursor(since)
     except BadCursor as exc:
         raise ApiError(400, f"since: {exc}", errors=[("/since", str(exc))]) from None
     limit = _limit()

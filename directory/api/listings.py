@@ -25,6 +25,9 @@ TEXT_FILTERS = ("q", "province", "sector", "section", "size_class", "legal_form"
 FLAG_FILTERS = ("women_owned", "youth_owned")
 
 
+MAX_TEXT_FILTER = 200  # the maxLength of the text filters in the OpenAPI document
+
+
 def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
     return Response(orjson.dumps(data), status=status, mimetype="application/json", headers=headers)
 
@@ -46,10 +49,14 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 def _filters() -> SearchFilters:
     values: dict[str, Any] = {}
     for name in TEXT_FILTERS:
-        value = request.args.get(name, "").strip()
-        if "\x00" in value or len(value) > 200:
-            raise ApiError(400, f"{name} is not acceptable", errors=[(f"/{name}", "bad value")])
-        values[name] = value or None
+        raw = request.args.get(name, "")
+        if len(raw) > MAX_TEXT_FILTER:  # the length as sent, as documented
+            detail = f"must be at most {MAX_TEXT_FILTER} characters"
+            raise ApiError(400, f"{name} {detail}", errors=[(f"/{name}", detail)])
+        if "\x00" in raw:
+            detail = "must not contain a NUL character"
+            raise ApiError(400, f"{name} {detail}", errors=[(f"/{name}", detail)])
+        values[name] = raw.strip() or None
     values["q"] = values["q"] or ""
     for name in FLAG_FILTERS:
         raw = request.args.get(name, "")
@@ -169,13 +176,13 @@ def update(listing_id: str):
     """Save the owner's edit; needs If-Match with the current edit tag (428 without, 412 if
     stale)."""
     require_owner_session()
+    data = _object_body()  # a missing or malformed body is a 400 before any precondition
     if "If-Match" not in request.headers:
         raise ApiError(428, "send If-Match with the ETag of GET /api/v1/my/listings/{id}")
     listing, revision = _own_listing(listing_id, lock=True)
     current = edit_tag(listing, revision)
     if not (request.if_match.star_tag or request.if_match.contains(current[1:-1])):
         raise ApiError(412, "the listing changed since you read it", headers={"ETag": current})
-    data = _object_body()
     session = db_session()
     listing_svc.update_draft(
         session, require_owner_session(), listing_id, data, node=get_node(current_app)

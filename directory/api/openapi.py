@@ -17,6 +17,8 @@ import orjson
 from flask import Response, abort, current_app, render_template, request
 
 from directory.api.blueprint import bp
+from directory.api.exchange import MAX_FEED_LIMIT
+from directory.api.listings import MAX_TEXT_FILTER
 from schemas.loader import BASE_URI, SCHEMA_DIR, load_schemas
 
 PROBLEM = "application/problem+json"
@@ -30,7 +32,8 @@ STATUS_TEXT = {
     404: "Not found",
     409: "Not possible in the listing's current state",
     412: "If-Match does not match the current edit tag",
-    413: "Body larger than api.max_body_bytes",
+    413: "Body larger than api.max_body_bytes (also when sent chunked)",
+    414: "The request line (path and query) is too long for the server",
     422: "The body fails validation; errors[] name the fields",
     428: "If-Match is required",
     429: "Too many requests; see Retry-After",
@@ -80,8 +83,17 @@ def _owner_listing_schema() -> dict[str, Any]:
     }
 
 
-def _responses(*codes: int, ok: dict | None = None, ok_code: int = 200, headers=None) -> dict:
+def _responses(
+    *codes: int,
+    ok: dict | None = None,
+    ok_code: int = 200,
+    headers=None,
+    described: dict[int, str] | None = None,
+) -> dict:
+    """Responses of an operation: the success, then problem documents; every operation may
+    also answer 414 (a request line the server will not read)."""
     out: dict[str, Any] = {}
+    codes = tuple(sorted({*codes, 414}))
     if ok is not None:
         out[str(ok_code)] = {
             "description": STATUS_TEXT[ok_code],
@@ -94,7 +106,8 @@ def _responses(*codes: int, ok: dict | None = None, ok_code: int = 200, headers=
             out["304"] = {"description": STATUS_TEXT[304]}
             continue
         problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-        out[str(code)] = {"description": STATUS_TEXT[code], "content": problem}
+        text = (described or {}).get(code, STATUS_TEXT[code])
+        out[str(code)] = {"description": text, "content": problem}
     return out
 
 
@@ -123,7 +136,7 @@ PEER = [{"peerToken": []}]
 
 
 def _paths() -> dict[str, Any]:
-    text = {"type": "string", "maxLength": 200}
+    text = {"type": "string", "maxLength": MAX_TEXT_FILTER, "pattern": "^[^\\u0000]*$"}
     flag = {"type": "string", "enum": ["true", "false"]}
     search_params = [
         _query(n, text)
@@ -186,15 +199,17 @@ def _paths() -> dict[str, Any]:
             "put": {
                 "operationId": "updateListing",
                 "summary": "Save the owner's edit (If-Match: the edit tag)",
-                "description": "Without If-Match: 428. With a stale tag: 412 and the current "
-                "ETag. The edit goes to the open draft; submit it to publish.",
+                "description": "A missing or malformed body: 400. Without If-Match: 428. With "
+                "a stale tag: 412 and the current ETag. The edit goes to the open draft; submit "
+                "it to publish.",
                 "security": SESSION,
                 "parameters": [
                     {
                         "name": "If-Match",
                         "in": "header",
-                        "required": False,
+                        "required": True,
                         "schema": {"type": "string"},
+                        "description": "The ETag of GET /api/v1/my/listings/{listing_id}",
                     }
                 ],
                 "requestBody": draft_body,
@@ -278,11 +293,21 @@ def _paths() -> dict[str, Any]:
                     _query("since", {"type": "string", "maxLength": 100}, "cursor; empty = start"),
                     _query(
                         "limit",
-                        {"type": "integer", "minimum": 1},
+                        {"type": "integer", "minimum": 1, "maximum": MAX_FEED_LIMIT},
                         "page size, capped at api.feed_max_limit",
                     ),
                 ],
-                "responses": _responses(400, 401, 403, 429, ok=shared("feed-page")),
+                "responses": _responses(
+                    400,
+                    401,
+                    403,
+                    429,
+                    ok=shared("feed-page"),
+                    described={
+                        400: "A malformed query parameter, or a `since` cursor this node did "
+                        "not hand out (unknown, or behind the start of the feed)"
+                    },
+                ),
             },
             "post": {
                 "operationId": "pushChanges",

@@ -55,12 +55,12 @@ def published_document(listing: Listing) -> dict[str, Any] | None:
 
 
 def check_draft(data: dict[str, Any]) -> dict[str, Any]:
-    """Validate an owner's data (no envelope fields) against the draft schema; return it clean."""
-    doc = {"sharing": DEFAULT_SHARING, **business_data(data)}
-    issues = validate(doc, "draft")
+    """Validate an owner's data against the draft schema as sent; return it without the fields
+    only the origin sets (an invalid ``updated_at`` is refused, not silently dropped)."""
+    issues = validate({"sharing": DEFAULT_SHARING, **data}, "draft")
     if issues:
         raise InvalidRecord(issues)
-    return doc
+    return {"sharing": DEFAULT_SHARING, **business_data(data)}
 
 
 def _next_number(session: Session, listing_id: str) -> int:
