@@ -176,7 +176,8 @@ def update(listing_id: str):
     """Save the owner's edit; needs If-Match with the current edit tag (428 without, 412 if
     stale)."""
     require_owner_session()
-    data = _object_body()  # a missing or malformed body is a 400 before any precondition
+    data = _object_body()  # a missing, malformed or invalid body (400/422) comes before
+    listing_svc.check_draft(data)  # any precondition (RFC 9110 13.2.1)
     if "If-Match" not in request.headers:
         raise ApiError(428, "send If-Match with the ETag of GET /api/v1/my/listings/{id}")
     listing, revision = _own_listing(listing_id, lock=True)

@@ -199,9 +199,9 @@ def _paths() -> dict[str, Any]:
             "put": {
                 "operationId": "updateListing",
                 "summary": "Save the owner's edit (If-Match: the edit tag)",
-                "description": "A missing or malformed body: 400. Without If-Match: 428. With "
-                "a stale tag: 412 and the current ETag. The edit goes to the open draft; submit "
-                "it to publish.",
+                "description": "A missing or malformed body: 400; an invalid one: 422. Then, "
+                "without If-Match: 428; with a stale tag: 412 and the current ETag. The edit "
+                "goes to the open draft; submit it to publish.",
                 "security": SESSION,
                 "parameters": [
                     {

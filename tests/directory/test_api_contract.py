@@ -159,3 +159,12 @@ def test_a_chunked_body_over_the_limit_is_413_and_one_at_the_limit_is_read(app, 
     assert status == 413 and b"larger than the limit" in data
     status, data = _chunked_post(server.url, "/api/v1/changes", bearer(token), LIMIT)
     assert status == 422, data  # read whole (an empty batch is invalid), not cut off
+
+
+def test_an_invalid_body_is_422_before_any_precondition(app, draft_data):
+    client, csrf = owner_client(app)
+    created = client.post("/api/v1/listings", json=draft_data, headers=csrf)
+    url = f"/api/v1/listings/{created.get_json()['id']}"
+    bad = {**draft_data, "registration": {"number": "1"}}
+    for headers in (csrf, {**csrf, "If-Match": '"estale"'}):
+        assert problem(client.put(url, json=bad, headers=headers), 422)["errors"]
