@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 
 from directory.context import db_session, get_engine, get_node
 from directory.models import Role
-from directory.models.sync import SyncRun
 from directory.sync_store.status import (
     held_share,
     open_push_rejections,
@@ -20,7 +18,9 @@ from directory.sync_store.status import (
     recent_runs,
 )
 from directory.sync_store.store import SqlSyncStore
+from directory.web import labels
 from directory.web.access import current_actor, require_role
+from directory.web.runs_chart import runs_chart
 from sync.adapters import make_adapter
 from sync.errors import SyncError
 from sync.peers import PeerSpec, SyncSettings, peers_from_config
@@ -70,11 +70,28 @@ def run_now(peer_id: str):
         try:
             report = run_peer(_store(), peer, _settings(), direction)
         except SyncError as exc:
-            flash(f"{peer_id} {direction}: {exc}", "error")
+            flash(_run_message(peer_id, direction, "failed", str(exc)), "error")
             continue
         category = "ok" if report.ok else "error"
-        flash(f"{peer_id} {direction}: {report.outcome} {report.error}".strip(), category)
+        flash(_run_message(peer_id, direction, report.outcome, report.error), category)
     return redirect(url_for(".peers"))
+
+
+def _run_message(peer_id: str, direction: str, outcome: str, error: str | None) -> str:
+    """A run's result for the flash line: peer, direction and outcome in words, then why."""
+    text = _(
+        "%(peer)s, %(direction)s: %(outcome)s",
+        peer=peer_id,
+        direction=labels.direction_label(direction),
+        outcome=labels.run_outcome_label(outcome),
+    )
+    return f"{text} {labels.sync_error_label(error)}" if error else text
+
+
+def _sync_refusal(exc: SyncError) -> str:
+    """Why a sync action was refused, in words (the engine's text is for the logs)."""
+    current_app.logger.info("sync action refused: %s", exc)
+    return _("This sync action is not possible now: %(why)s", why=labels.sync_error_label(str(exc)))
 
 
 @bp.get("/runs")
@@ -109,7 +126,7 @@ def retry(entry_id: str):
         finally:
             adapter.close()
     except SyncError as exc:
-        flash(str(exc), "error")
+        flash(_sync_refusal(exc), "error")
         return redirect(url_for(".quarantine"))
     if ok:
         flash(_("The record passed and was applied."), "ok")
@@ -140,47 +157,10 @@ def decide(held_id: int, decision: str):
             flash(_("Discarded; the next pull reads those changes again."), "ok")
         else:
             report = confirm_held(store, _peer(held_run.peer), _settings(), held_id, actor.email)
-            flash(f"{report.outcome}: {report.error}" if report.error else _("Applied."), "ok")
+            if report.error:
+                flash(_run_message(held_run.peer, "pull", report.outcome, report.error), "error")
+            else:
+                flash(_("Applied."), "ok")
     except SyncError as exc:
-        flash(str(exc), "error")
+        flash(_sync_refusal(exc), "error")
     return redirect(url_for(".held"))
-
-
-COLORS = {"changed": "#2e7d32", "deleted": "#757575", "rejected": "#c62828"}
-
-
-def runs_chart(history: list[SyncRun], width: int = 640, height: int = 140) -> Markup:
-    """An inline SVG bar chart, oldest run left: records changed, deleted, rejected per run."""
-    history = list(reversed(history))
-    if not history:
-        return Markup("")
-    totals = [r.created + r.updated + r.deleted + r.rejected for r in history]
-    top = max(max(totals), 1)
-    step = min(width / len(history), 24.0)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="runs-chart" role="img"'
-        f' viewBox="0 0 {width} {height + 16}" width="100%">'
-        f"<title>{escape(_('Records per run'))}</title>"
-    ]
-    for i, run in enumerate(history):
-        x, y = i * step, float(height)
-        for key, value in (
-            ("changed", run.created + run.updated),
-            ("deleted", run.deleted),
-            ("rejected", run.rejected),
-        ):
-            h = value / top * (height - 4)
-            if h:
-                y -= h
-                parts.append(
-                    f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(step - 2, 1):.1f}"'
-                    f' height="{h:.1f}" fill="{COLORS[key]}"><title>#{run.id} {run.peer}'
-                    f" {run.direction}: {key} {value}</title></rect>"
-                )
-        if run.outcome != "success":
-            parts.append(
-                f'<circle cx="{x + step / 2:.1f}" cy="{height + 8}" r="3" fill="#c62828">'
-                f"<title>#{run.id} {escape(run.outcome)}</title></circle>"
-            )
-    parts.append("</svg>")
-    return Markup("".join(parts))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -15,8 +16,9 @@ from directory.services import users as user_service
 from directory.services.accounts import AccountError
 from directory.services.audit import AuditFilters, audit_actions, list_audit
 from directory.services.errors import NotFound, PermissionDenied
+from directory.web import labels
 from directory.web.access import current_actor, require_role
-from schemas import load_countries
+from directory.web.auth import role_label
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -34,6 +36,40 @@ ACTION_LABELS = {
     "review.request_changes": lazy_gettext("Changes requested"),
     "review.reject": lazy_gettext("Rejected"),
 }
+
+
+DETAIL_LABELS = {
+    "email": lazy_gettext("Email"),
+    "reason": lazy_gettext("Reason"),
+    "role": lazy_gettext("Role"),
+    "country": lazy_gettext("Country"),
+    "revision": lazy_gettext("Revision"),
+    "from": lazy_gettext("Before"),
+    "to": lazy_gettext("After"),
+    "via": lazy_gettext("Made with"),
+}
+DETAIL_VALUES = {"cli": lazy_gettext("the command line")}
+
+
+def audit_detail(text: str) -> list[tuple[str, str]]:
+    """An audit entry's detail as (label, value) lines in the page's language."""
+    try:
+        data = json.loads(text) if text.startswith("{") else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return [("", text)] if text else []
+    return [(str(DETAIL_LABELS.get(k, k)), _detail_value(k, v)) for k, v in data.items() if v]
+
+
+def _detail_value(key: str, value) -> str:
+    if isinstance(value, dict):
+        return ", ".join(_detail_value(k, v) for k, v in value.items() if v)
+    if key == "role":
+        return role_label(value)
+    if key == "country":
+        return labels.country_name(value)
+    return str(DETAIL_VALUES.get(value, value)) if isinstance(value, str) else str(value)
 
 
 @bp.get("/users")
@@ -97,7 +133,7 @@ def user_detail(user_id: int):
             return redirect(url_for("admin_users.user_detail", user_id=user.id))
         session.rollback()
     status = 400 if errors else 200
-    countries = sorted(load_countries().items())
+    countries = labels.countries()
     return render_template(
         "admin/user_detail.html",
         user=user,
@@ -132,6 +168,7 @@ def audit():
         per_page=PER_PAGE,
         actions=audit_actions(db_session()),
         action_labels=ACTION_LABELS,
+        audit_detail=audit_detail,
         errors=errors,
     ), 400 if errors else 200
 

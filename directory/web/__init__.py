@@ -16,3 +16,6 @@ def register(app: Flask) -> None:
 
     for bp in (health_bp, auth_bp, i18n_bp, public_bp, listings_bp, review_bp):
         app.register_blueprint(bp)
+    from directory.web.errors import register_error_pages
+
+    register_error_pages(app)

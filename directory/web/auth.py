@@ -239,7 +239,7 @@ def confirm_signup(token: str):
     if request.method == "POST":
         dbs.commit()
         flash(_("Your email address is confirmed. You can sign in now."), "success")
-        return redirect(url_for("auth.login"))
+        return redirect(url_for("auth.login", next=url_for("listings.index")))
     return render_template("auth/confirm.html", user=user), 200, headers
 
 

@@ -91,18 +91,37 @@ MESSAGES = {
     "integer": _l("Enter a whole number."),
     "number": _l("Enter a number."),
     "boolean": _l("Choose yes or no."),
-    "too_short": _l("This text is too short."),
-    "too_long": _l("This text is too long."),
-    "too_small": _l("This number is too small."),
-    "too_large": _l("This number is too large."),
+    "too_short": _l("Use at least %(n)s characters."),
+    "too_long": _l("Use at most %(n)s characters."),
+    "too_small": _l("Enter %(n)s or more."),
+    "too_large": _l("Enter %(n)s or less."),
     "format": _l("The format is not valid."),
     "choice": _l("This value is not in the list."),
     "duplicates": _l("The same value is chosen twice."),
     "too_few": _l("Add at least one entry."),
-    "too_many": _l("There are too many entries."),
+    "too_many": _l("Give at most %(n)s entries."),
     "not_allowed": _l("This field is not allowed."),
     "invalid": _l("This value is not valid."),
 }
+
+# What a "format" or "choice" error asks for, by the name of the field (the pointer's end).
+FIELD_HINTS = {
+    "email": _l("Enter an email address like name@example.com."),
+    "phone": _l("Enter a phone number, for example 012 345 678."),
+    "website": _l("Enter a web address that starts with http:// or https://."),
+    "url": _l("Enter a web address that starts with http:// or https://."),
+    "valid_until": _l("Enter a date like 2027-12-31."),
+    "postal_code": _l("Use 3 to 10 letters, digits, spaces or hyphens."),
+    "hs_code": _l("Enter an HS code of 4 to 6 digits."),
+    "province": _l("Choose a province from the list."),
+    "country": _l("Choose a country from the list."),
+    "export_markets": _l("Choose a country from the list."),
+    "sectors": _l("Choose a sector from the list."),
+    "legal_form": _l("Choose a legal form from the list."),
+    "network": _l("Choose a network from the list."),
+    "size_class": _l("Choose a size from the list."),
+}
+_NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)")
 
 _CLASSES = (
     ("required", re.compile(r"^is required$")),
@@ -166,10 +185,24 @@ def classify(message: str) -> str:
     return "invalid"
 
 
+def message_for(pointer: str, detail: str) -> str:
+    """The validator's English ``detail`` as a whole message in the page's language."""
+    kind = classify(detail)
+    field = next((p for p in reversed(pointer.split("/")) if p and not p.isdigit()), "")
+    if kind in ("format", "choice") and field in FIELD_HINTS:
+        return str(FIELD_HINTS[field])
+    number = _NUMBER.search(detail)
+    if kind in ("too_short", "too_long", "too_small", "too_large", "too_many") and number:
+        return str(MESSAGES[kind]) % {"n": number.group(1)}
+    if kind in ("too_short", "too_long", "too_small", "too_large", "too_many"):
+        return str(MESSAGES["invalid"])
+    return str(MESSAGES[kind])
+
+
 def field_errors(issues: list[ValidationIssue]) -> list[FieldError]:
     """The validator's issues as translated, labelled errors in document order."""
     return [
-        FieldError(i.path, label_for(i.path), str(MESSAGES[classify(i.message)]), i.message)
+        FieldError(i.path, label_for(i.path), message_for(i.path, i.message), i.message)
         for i in issues
     ]
 

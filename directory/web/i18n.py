@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 
 from directory.extensions import LANG_COOKIE, LANGUAGES
-from directory.web import labels
+from directory.web import forms, labels
 
 bp = Blueprint("i18n", __name__)
 
@@ -48,12 +48,27 @@ def language_url(code: str) -> str:
     return f"{request.path}?{urlencode([*args, ('lang', code)])}"
 
 
+# One clock for both languages: 24 hours (CLDR's Khmer patterns say "7:07 AM" in Latin).
+WHEN_PATTERNS = {"km": ("d MMMM y", "HH:mm"), "en": ("d MMM y", "HH:mm")}
+
+
+def format_when(value, *, date_only: bool = False, seconds: bool = False) -> str:
+    """A date and time in the page's language, with Babel: "29 វិច្ឆិកា 2026 07:07"."""
+    if value is None:
+        return ""
+    day, clock = WHEN_PATTERNS.get(str(get_locale()), WHEN_PATTERNS["en"])
+    if seconds:
+        clock += ":ss"
+    return format_datetime(value, day if date_only else f"{day} {clock}")
+
+
 @bp.app_context_processor
 def template_helpers() -> dict:
     """Locale-aware formatting and reference-data labels for every template."""
     return {
         "format_date": format_date,
         "format_datetime": format_datetime,
+        "format_when": format_when,
         "format_decimal": format_decimal,
         "locale_code": lambda: str(get_locale()),
         "language_url": language_url,
@@ -66,5 +81,10 @@ def template_helpers() -> dict:
         "state_label": labels.state_label,
         "kind_label": labels.kind_label,
         "run_outcome_label": labels.run_outcome_label,
+        "owner_status": labels.owner_status,
+        "direction_label": labels.direction_label,
+        "receipt_status_label": labels.receipt_status_label,
+        "sync_error_label": labels.sync_error_label,
+        "schema_message": forms.message_for,
         "display_names": labels.display_names,
     }

@@ -51,6 +51,20 @@ STATES = {
     RevisionState.SUPERSEDED: _l("Superseded"),
 }
 
+# What an owner reads about a listing: (listing state, open revision state) -> one phrase.
+OWNER_STATUS = {
+    (ListingState.DRAFT, RevisionState.DRAFT): _l("Draft, not yet submitted"),
+    (ListingState.DRAFT, RevisionState.PENDING): _l("Waiting for review"),
+    (ListingState.DRAFT, RevisionState.CHANGES_REQUESTED): _l("Changes requested"),
+    (ListingState.PUBLISHED, RevisionState.DRAFT): _l("Published; your edit is not yet submitted"),
+    (ListingState.PUBLISHED, RevisionState.PENDING): _l(
+        "Published; your edit is waiting for review"
+    ),
+    (ListingState.PUBLISHED, RevisionState.CHANGES_REQUESTED): _l(
+        "Published; changes requested on your edit"
+    ),
+}
+
 KINDS = {
     RevisionKind.NEW: _l("New listing"),
     RevisionKind.EDIT: _l("Edit"),
@@ -68,6 +82,29 @@ RUN_OUTCOMES = {
     RunOutcome.HELD: _l("Stopped for confirmation"),
     RunOutcome.SKIPPED: _l("Skipped"),
     RunOutcome.INTERRUPTED: _l("Interrupted"),
+}
+
+DIRECTIONS = {"pull": _l("Receive"), "push": _l("Send"), "both": _l("Receive and send")}
+
+RECEIPT_STATUSES = {
+    "applied": _l("Applied"),
+    "unchanged": _l("Unchanged"),
+    "rejected": _l("Refused"),
+    "conflict": _l("Conflict"),
+}
+
+# A failed run's error starts with the failure's kind (sync.errors.FeedError).
+SYNC_ERRORS = {
+    "timeout": _l("The peer did not answer in time."),
+    "connection": _l("Could not connect to the peer."),
+    "http_status": _l("The peer answered with an error."),
+    "auth": _l("The peer refused our token."),
+    "not_json": _l("The peer's answer was not readable data."),
+    "truncated": _l("The peer's answer was cut short."),
+    "oversized": _l("The peer's answer was too large."),
+    "redirect": _l("The peer sent us to another address, which was refused."),
+    "schema": _l("The peer's page did not match the feed schema."),
+    "cursor": _l("The peer's change feed went out of order."),
 }
 
 
@@ -148,6 +185,32 @@ def state_label(state: str | None) -> str:
 def run_outcome_label(outcome: str | None) -> str:
     """A sync run outcome's label."""
     return str(RUN_OUTCOMES.get(outcome or "", outcome or ""))
+
+
+def owner_status(listing_state: str, revision_state: str | None) -> tuple[str, str]:
+    """(css state, phrase) of a listing for its owner: one phrase, never "Draft · Draft"."""
+    phrase = OWNER_STATUS.get((listing_state, revision_state or ""))
+    if phrase is None:
+        return listing_state, state_label(listing_state)
+    return revision_state or listing_state, str(phrase)
+
+
+def direction_label(direction: str | None) -> str:
+    """A sync direction (pull, push) in words."""
+    return str(DIRECTIONS.get(direction or "", direction or ""))
+
+
+def receipt_status_label(status: str | None) -> str:
+    """A push receipt's status in words."""
+    return str(RECEIPT_STATUSES.get(status or "", status or ""))
+
+
+def sync_error_label(error: str | None) -> str:
+    """What a run's error means, in words; the raw text is shown next to it as code."""
+    if not error:
+        return ""
+    kind = error.split(":", 1)[0].strip()
+    return str(SYNC_ERRORS.get(kind, _l("The run stopped with an error.")))
 
 
 def kind_label(kind: str | None) -> str:

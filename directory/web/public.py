@@ -16,6 +16,7 @@ from directory.services.listings import get_listing
 from directory.services.search import SearchFilters, search_listings
 from directory.web import labels
 from directory.web.access import current_actor
+from directory.web.errors import error_page
 from directory.web.home import render_home
 
 bp = Blueprint("public", __name__)
@@ -82,6 +83,8 @@ def listing(listing_id: str):
         lst = get_listing(db_session(), listing_id)
     except NotFound:
         abort(404)
+    if lst.state == ListingState.WITHDRAWN and lst.version > 0:
+        return error_page(410)
     if lst.state != ListingState.PUBLISHED or not lst.document:
         abort(404)
     private = permissions.can_view_listing_private(current_actor(), lst)

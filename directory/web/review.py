@@ -51,10 +51,17 @@ def queue():
     )
     return render_template(
         "review/queue.html",
-        rows=[(rev, lst, parse_json(rev.document)) for rev, lst in rows],
+        rows=[_queue_row(rev, lst) for rev, lst in rows],
         provinces=labels.provinces(),
         kinds=[(k, labels.kind_label(k)) for k in RevisionKind if k != RevisionKind.IMPORT],
     )
+
+
+def _queue_row(revision, listing) -> tuple:
+    """(revision, listing, document, number of likely duplicates) for one queue line."""
+    doc = parse_json(revision.document)
+    dupes = likely_duplicates(db_session(), doc, exclude_id=listing.id)
+    return revision, listing, doc, len(dupes)
 
 
 @bp.route("/<id:revision_id>", methods=["GET", "POST"])
@@ -143,23 +150,27 @@ def _detail_page(revision, listing):
 
 
 def _field_diff(name: str, before: dict | None, after: dict) -> dict[str, Any]:
-    """One changed top-level field: its label and the flattened before/after values."""
-    old = business_data(before or {}).get(name)
-    new = after.get(name)
+    """One changed top-level field: its label and the flattened before/after values.
+
+    Each line is (label, text, changed): a part that stayed the same (the Khmer name
+    when only the English one changed) is shown plainly, not as removed and added.
+    """
+    old = dict(_flatten(business_data(before or {}).get(name), f"/{name}"))
+    new = dict(_flatten(after.get(name), f"/{name}"))
     return {
         "name": name,
         "label": forms.label_for(f"/{name}"),
-        "before": _flatten(old, f"/{name}"),
-        "after": _flatten(new, f"/{name}"),
+        "before": [(*line, new.get(ptr) != line) for ptr, line in old.items()],
+        "after": [(*line, old.get(ptr) != line) for ptr, line in new.items()],
     }
 
 
-def _flatten(value: Any, pointer: str) -> list[tuple[str, str]]:
-    """(label, text) pairs for every leaf of a value, so nested changes read line by line."""
+def _flatten(value: Any, pointer: str) -> list[tuple[str, tuple[str, str]]]:
+    """(pointer, (label, text)) for every leaf of a value, so nested changes read line by line."""
     if value is None:
         return []
     if isinstance(value, dict):
         return [p for k, v in value.items() for p in _flatten(v, f"{pointer}/{k}")]
     if isinstance(value, list) and any(isinstance(v, dict) for v in value):
         return [p for i, v in enumerate(value) for p in _flatten(v, f"{pointer}/{i}")]
-    return [(forms.label_for(pointer), labels.display_value(pointer, value))]
+    return [(pointer, (forms.label_for(pointer), labels.display_value(pointer, value)))]

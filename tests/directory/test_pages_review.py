@@ -146,6 +146,10 @@ def test_fix_resubmit_approve_then_public(app):
     since = review.split("Changes since changes were requested", 1)[1].split("</section>", 1)[0]
     assert "Fix it" in since and "Battambang Meas Rice Mill Ltd" in since
     assert 'data-field="names"' in since and 'data-field="address"' not in since
+    khmer = RICE["names"]["km"]  # unchanged: shown plainly, neither removed nor added
+    assert f'<span class="same">{khmer}</span>' in since
+    assert f"<del>{khmer}</del>" not in since and f"<ins>{khmer}</ins>" not in since
+    assert "<del>Battambang Meas Rice Mill</del>" in since
     assert app.test_client().get(f"/listings/{listing_id}").status_code == 404
     response = post_form(client, f"/review/{new_id}", {"decision": "approve"})
     assert response.status_code == 302
