@@ -79,6 +79,12 @@ def test_every_message_is_translated_into_khmer():
     assert len(catalogue) > 300
 
 
+def test_khmer_pages_use_one_kind_of_digits():
+    """Western digits, as Babel formats numbers for km (CLDR's default numbering system)."""
+    khmer_digits = re.compile("[\u17e0-\u17e9]")
+    assert [m.id for m in _catalogue() if m.id and khmer_digits.search(str(m.string))] == []
+
+
 def test_placeholders_survive_translation():
     errors = [(m.id, errs) for m, errs in _catalogue().check()]
     assert errors == []
