@@ -7,7 +7,7 @@ check (see ``directory.api.auth`` for how session writes are protected).
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from directory.api import exchange, listings, openapi  # noqa: F401  (routes)
@@ -35,7 +35,8 @@ def routing_error(exc: HTTPException):
         if exc.code == 404:
             exc.description = f"no API resource at {request.path}"
         return from_http_exception(exc)
-    return exc
+    page = current_app.extensions.get("smedir.error_page")  # the web face's own error pages
+    return page(exc) if page is not None else exc
 
 
 bp.before_request(check_rate_limit)

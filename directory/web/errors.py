@@ -88,4 +88,5 @@ def register_error_pages(app: Flask) -> None:
     """Render our error pages for every HTTP error (except 401, which leads to sign-in)."""
     for code in (400, 403, 404, 405, 410, 413, 429):
         app.register_error_handler(code, _on_http_error)
+    app.extensions["smedir.error_page"] = _on_http_error  # for faces that route 404/405 first
     app.register_error_handler(InternalServerError, _on_http_error)
