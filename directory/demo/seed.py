@@ -97,16 +97,26 @@ def _issue_token(session, node: DemoNode, peer: DemoNode, state: DemoState) -> N
     state.set_token(node.id, peer.id, plaintext)
 
 
-def _load_records(session, here: Node, node: DemoNode, users: dict) -> None:
-    owner_share = OWNER_LISTINGS if Role.OWNER in users else 0
+def sample_split(node: DemoNode, with_owner: bool) -> tuple[list, list, list]:
+    """A node's sample records: (published, waiting for review, the owner's three).
+
+    The two problem records (a likely duplicate of a published one, a bad phone
+    number) are the last two of those waiting.
+    """
+    owner_share = OWNER_LISTINGS if with_owner else 0
     records = generate_records(node.records, node.country, SEED)
     published = node.records - PENDING - owner_share
-    admin = system_admin()
-    import_records(session, admin, records[:published], node=here)
     waiting = records[published : published + PENDING] + problem_records(records[:published])
+    return records[:published], waiting, records[published + PENDING :]
+
+
+def _load_records(session, here: Node, node: DemoNode, users: dict) -> None:
+    published, waiting, owned = sample_split(node, Role.OWNER in users)
+    admin = system_admin()
+    import_records(session, admin, published, node=here)
     import_records(session, admin, waiting, node=here, review=True)
-    if owner_share:
-        _owner_listings(session, here, users, records[published + PENDING :])
+    if owned:
+        _owner_listings(session, here, users, owned)
 
 
 def _owner_listings(session, here: Node, users: dict, docs: list[dict]) -> None:

@@ -29,7 +29,24 @@ from directory.sampledata.catalogue import (
 
 COUNTRIES = ("KH", "TH")
 KH_MOBILE_6 = ("12", "11", "17", "77", "78", "89", "92", "95", "10", "15", "16", "69", "70")
-KH_MOBILE_7 = ("97", "88", "71", "60", "66", "67", "68", "90", "31")
+TH_MOBILE = (
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "80",
+    "81",
+    "82",
+    "83",
+    "84",
+    "85",
+    "86",
+    "87",
+    "88",
+    "89",
+)
+KH_MOBILE_7 = ("97", "88", "71", "31", "38", "76")  # 9-digit numbers (libphonenumber)
 LEGAL_FORMS = (
     ("sole_proprietorship", 45),
     ("single_member_private_limited", 20),
@@ -180,7 +197,7 @@ def _registration(country: str, legal_form: str, number: int) -> dict[str, str]:
 def _contact(rng: random.Random, country: str, names: dict, kind: Kind) -> dict[str, Any]:
     slug = _slug(names.get("en") or f"{kind.key} {rng.randint(1, 999)}")
     if country == "TH":
-        phone = f"+66{rng.choice('869')}{rng.randint(0, 99_999_999):08d}"
+        phone = f"+66{rng.choice(TH_MOBILE)}{rng.randint(0, 9_999_999):07d}"
     elif rng.random() < 0.5:
         phone = f"+855{rng.choice(KH_MOBILE_6)}{rng.randint(100_000, 999_999)}"
     else:

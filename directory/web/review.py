@@ -14,6 +14,7 @@ from directory.records import business_data, changed_fields, parse_json
 from directory.services import history, reviews
 from directory.services import listings as listing_svc
 from directory.services.audit import record_audit
+from directory.services.checks import listing_concerns
 from directory.services.duplicates import likely_duplicates
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 from directory.web import forms, labels
@@ -139,6 +140,7 @@ def _detail_page(revision, listing):
         diff=[_field_diff(name, published, doc) for name in changed] if published else [],
         verified_changed=[f for f in changed if f in node.verified_fields] if published else [],
         warnings=forms.field_errors(validate(doc, kind)),
+        concerns=listing_concerns(doc),
         history=past,
         people=history.users_by_id(session, people | {listing.owner_id}),
         duplicates=likely_duplicates(session, doc, exclude_id=listing.id),

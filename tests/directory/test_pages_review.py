@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 from sqlalchemy import select
@@ -253,3 +254,19 @@ def test_drafts_never_submitted_are_not_shown_to_reviewers(app):
     # nor through the owners' API, whose "my listings" is the owner's alone
     assert reviewer.get(f"/api/v1/my/listings/{listing_id}").status_code == 404
     assert owner_client.get(f"/api/v1/my/listings/{listing_id}").status_code == 200
+
+
+def test_the_review_page_flags_a_phone_number_that_cannot_exist(app):
+    doc = copy.deepcopy(load_example("battambang-rice-mill"))
+    doc["contact"]["phone"] = "+85512345"  # valid E.164, too short for Cambodia
+    owner, reviewer = add_account(app), add_account(app, Role.FOCAL_POINT, "KH")
+    _listing_id, revision = pending_listing(app, owner, doc)
+    client = app.test_client()
+    login(client, reviewer)
+    page = client.get(f"/review/{revision}?lang=en").text
+    assert 'data-pointer="/contact/phone"' in page and "cannot exist" in page
+    doc["contact"]["phone"] = "+85553952111"
+    _listing_id, fine = pending_listing(
+        app, owner, doc | {"registration": {**doc["registration"], "number": "00099999"}}
+    )
+    assert "Check before approving" not in client.get(f"/review/{fine}?lang=en").text

@@ -11,6 +11,7 @@ import pytest
 from directory.sampledata import generate_records, iter_jsonl, problem_records
 from directory.sampledata.catalogue import KINDS, kh_districts
 from directory.services.bulk import import_records, system_admin
+from directory.services.checks import listing_concerns
 from directory.services.duplicates import likely_duplicates
 from schemas import load_countries, load_isic, load_provinces, validate
 from sync.outcomes import Outcome
@@ -65,8 +66,14 @@ def test_the_problem_records_are_what_a_focal_point_should_catch(session, node):
     assert [d.reason for d in found] == ["name"], found
     original = json.loads(found[0].listing.document)
     assert original["address"]["province"] == duplicate["address"]["province"]
-    phone = bad_phone["contact"]["phone"]
-    assert phone.startswith("+855") and len(phone) - 4 < 8  # Cambodian numbers have 8-9 digits
+    assert [c.pointer for c in listing_concerns(bad_phone)] == ["/contact/phone"]
+    assert [c.pointer for c in listing_concerns(duplicate)] == []
+
+
+@pytest.mark.parametrize("country", ["KH", "TH"])
+def test_every_generated_phone_number_can_exist(country):
+    for doc in generate_records(300, country, 1):
+        assert listing_concerns(doc) == [], doc["contact"]
 
 
 def test_smedir_generate_writes_jsonl_that_smedir_import_takes_twice(tmp_path, db_url):

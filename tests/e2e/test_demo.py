@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from directory.demo.nodes import KH
+from directory.demo.seed import sample_split
 from tests.browser import new_page, sign_in
 from tests.processes import Demo, alive, descendants, free_base_port, node_urls
 
@@ -85,8 +87,16 @@ def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser):
         page.goto("/review")
         rows = page.locator("table.queue tbody tr")
         assert rows.count() == 21, page.content()  # 18 imported, 2 with problems, 1 by the owner
-        assert page.locator("table.queue", has_text=" Co.").count() == 1  # the likely duplicate
+        _published, waiting, _owned = sample_split(KH, with_owner=True)
+        duplicate, bad_phone = waiting[-2:]
         page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+        page.locator("table.queue a", has_text=duplicate["names"]["en"]).click()
+        assert page.locator("section.duplicates li").count() == 1
+        page.goto("/review")
+        name = bad_phone["names"].get("en") or bad_phone["names"]["km"]
+        page.locator("table.queue a", has_text=name).click()
+        assert page.locator("section.concerns li[data-pointer='/contact/phone']").count() == 1
+        page.screenshot(path=str(SCREENSHOTS / "review-bad-phone.png"), full_page=True)
         page.context.close()
         phone = new_page(browser, urls["kh"], "km")
         phone.set_viewport_size({"width": 375, "height": 800})
