@@ -84,6 +84,7 @@ def _create(session, account: Account, policy: AccountPolicy, node: DemoNode):
         country=node.country if account.role == Role.FOCAL_POINT else None,
         display_name=f"Demo {account.label} ({node.id})",
         locale="en",
+        confirmed=True,  # demo accounts sign in at once, no mailed link
     )
     session.flush()
     return user
