@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from directory.context import db_session
 from directory.models import PeerToken, Role, User
@@ -36,20 +35,6 @@ def _page(status: int = 200, **context):
     return body, status, {"Cache-Control": "no-store"}
 
 
-TOKEN_ERRORS = (
-    ("scopes", _l("Choose at least one scope: what this peer may do with the token.")),
-    ("peer", _l("Choose one of the peers configured on this node.")),
-)
-
-
-def token_error(message: str) -> str:
-    """The service's refusal to create a token, in the page's language."""
-    return next(
-        (str(text) for start, text in TOKEN_ERRORS if message.startswith(start)),
-        str(_l("The token could not be created. Check the form and try again.")),
-    )
-
-
 @bp.get("/tokens")
 @require_role(Role.ADMIN)
 def tokens():
@@ -75,7 +60,7 @@ def create_token():
     except PermissionDenied:
         abort(403)
     except InvalidTransition as exc:
-        return _page(422, form=form, errors={"token": token_error(str(exc))})
+        return _page(422, form=form, errors={"token": str(exc.message)})
     session.commit()
     return _page(201, created={"token": token, "plaintext": plaintext})
 

@@ -50,7 +50,12 @@ def _problem_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["type", "title", "status"],
         "properties": {
-            "type": {"type": "string"},
+            "type": {
+                "type": "string",
+                "description": "about:blank for plain HTTP errors; for a refusal by the "
+                "directory, urn:smedir:problem:<code>, where <code> is stable (match on it, "
+                "not on detail).",
+            },
             "title": {"type": "string"},
             "status": {"type": "integer"},
             "detail": {"type": "string"},

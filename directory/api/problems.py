@@ -25,6 +25,7 @@ from directory.services.errors import (
 )
 
 PROBLEM_TYPE = "application/problem+json"
+SERVICE_TYPE_PREFIX = "urn:smedir:problem:"  # + the service error's stable code
 
 SERVICE_STATUS = {
     InvalidRecord: 422,
@@ -46,11 +47,16 @@ class ApiError(Exception):
 
 
 def problem(
-    status: int, detail: str = "", *, errors: Iterable | None = None, headers=None
+    status: int,
+    detail: str = "",
+    *,
+    errors: Iterable | None = None,
+    headers=None,
+    type_uri: str = "about:blank",
 ) -> Response:
     """A problem+json response; ``errors`` are ValidationIssues or (path, message) pairs."""
     body: dict[str, Any] = {
-        "type": "about:blank",
+        "type": type_uri,
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail or HTTPStatus(status).description,
@@ -87,10 +93,11 @@ def from_http_exception(exc: HTTPException) -> Response:
 
 
 def from_service_error(exc: ServiceError) -> Response:
-    """A service error as a problem document; invalid records give 422 with their issues."""
+    """A service error as a problem document: its code in ``type``, its English message as
+    ``detail``; invalid records give 422 with their issues."""
     status = next((s for cls, s in SERVICE_STATUS.items() if isinstance(exc, cls)), 400)
     errors = exc.issues if isinstance(exc, InvalidRecord) else None
-    return problem(status, str(exc), errors=errors)
+    return problem(status, str(exc), errors=errors, type_uri=SERVICE_TYPE_PREFIX + exc.code)
 
 
 def from_api_error(exc: ApiError) -> Response:

@@ -78,7 +78,7 @@ def create_command(
                 {"email": user.email, "role": role, "country": user.country, "via": "cli"},
             )
     except AccountError as exc:
-        raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc.message}") from None
+        raise click.ClickException(f"--{exc.field.replace('_', '-')}: {exc.english}") from None
     click.echo(f"created user {user.id} <{user.email}> with role {user.role}")
 
 
@@ -127,5 +127,5 @@ def set_role_command(email: str, role: str, country: str | None, reason: str) ->
                 operator=True,
             )
     except AccountError as exc:
-        raise click.ClickException(f"--{exc.field}: {exc.message}") from None
+        raise click.ClickException(f"--{exc.field}: {exc.english}") from None
     click.echo(f"user {user.id} <{user.email}> is now {user.role} ({user.country or '-'})")

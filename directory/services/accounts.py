@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from flask_babel import lazy_gettext
+from flask_babel import LazyString
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, delete, func, or_, select
@@ -25,6 +25,7 @@ from sqlmodel import Session, delete, func, or_, select
 from directory.models import LoginFailure, PasswordReset, Role, User
 from directory.models.base import utcnow
 from directory.services.errors import ServiceError
+from directory.services.messages import english, translated
 from directory.services.passwords import (
     burn_time,
     hash_password,
@@ -71,44 +72,55 @@ class AccountPolicy:
 class AccountError(ServiceError):
     """Bad input for an account form; ``field`` names the form field."""
 
-    def __init__(self, field: str, message: Any):
-        self.field, self.message = field, message
-        super().__init__(f"{field}: {message}")
+    def __init__(self, code: str, *, field: str, **params: Any):
+        self.field = field
+        super().__init__(code, **params)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.english}"
+
+
+class PasswordRejected(AccountError):
+    """A new password that breaks the policy; ``problems`` are (code, params) pairs."""
+
+    def __init__(self, problems: list[tuple[str, dict[str, Any]]]):
+        self.problems = problems
+        first_code, first_params = problems[0]
+        super().__init__(first_code, field="password", **first_params)
+
+    @property
+    def message(self) -> LazyString:
+        """Every problem, in the reader's language."""
+        return LazyString(lambda: " ".join(str(translated(c, p)) for c, p in self.problems))
+
+    @property
+    def english(self) -> str:
+        """Every problem, in English."""
+        return " ".join(english(c, p) for c, p in self.problems)
 
 
 class InvalidCredentials(AccountError):
     """Wrong email or password (never says which)."""
 
     def __init__(self):
-        super().__init__("password", lazy_gettext("Email or password is wrong."))
+        super().__init__("credentials-wrong", field="password")
 
 
 class TooManyAttempts(ServiceError):
     """Too many failed sign-ins for this account or address; try again later."""
 
+    CODE = "too-many-attempts"  # a subclass names its own (sign-ups)
+
     def __init__(self, retry_after: int):
         self.retry_after = retry_after
-        super().__init__(self.describe(max(1, -(-retry_after // 60))))
-
-    @staticmethod
-    def describe(minutes: int) -> Any:
-        """The message, in the request's language."""
-        return lazy_gettext(
-            "Too many failed sign-in attempts. Try again in %(minutes)d minutes.", minutes=minutes
-        )
+        super().__init__(self.CODE, minutes=max(1, -(-retry_after // 60)))
 
 
 class EmailNotConfirmed(AccountError):
     """The password is right but the address was never confirmed through the mailed link."""
 
     def __init__(self):
-        super().__init__(
-            "form",
-            lazy_gettext(
-                "Confirm your email address first: open the link we sent to it. "
-                "For a new link, sign up again with the same address."
-            ),
-        )
+        super().__init__("email-not-confirmed", field="form")
 
 
 def normalize_email(email: str) -> str:
@@ -125,7 +137,7 @@ def check_new_password(password: str, policy: AccountPolicy, email: str = "") ->
     """Raise AccountError naming ``password`` when it is too short, too long or too common."""
     problems = password_problems(password, policy.password_min_length, email)
     if problems:
-        raise AccountError("password", " ".join(str(p) for p in problems))
+        raise PasswordRejected(problems)
 
 
 def create_user(
@@ -147,14 +159,14 @@ def create_user(
     """
     email = normalize_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise AccountError("email", lazy_gettext("Enter a valid email address."))
+        raise AccountError("email-invalid", field="email")
     if role not in tuple(Role):
-        raise AccountError("role", lazy_gettext("Unknown role."))
+        raise AccountError("role-unknown", field="role")
     if find_user(session, email) is not None:
-        raise AccountError("email", lazy_gettext("An account with this email already exists."))
+        raise AccountError("email-taken", field="email")
     country = (country or "").strip().upper() or None
     if country is not None and country not in load_countries():
-        raise AccountError("country", lazy_gettext("Unknown country code."))
+        raise AccountError("country-unknown", field="country")
     if password is not None:
         check_new_password(password, policy, email)
     user = User(
@@ -170,9 +182,7 @@ def create_user(
         with session.begin_nested():  # a concurrent sign-up with the same email loses here
             session.add(user)
     except IntegrityError:
-        raise AccountError(
-            "email", lazy_gettext("An account with this email already exists.")
-        ) from None
+        raise AccountError("email-taken", field="email") from None
     return user
 
 
@@ -297,7 +307,7 @@ def change_password(
     _check_rate_limit(session, user.email, address, policy)
     if not verify_password(user.password_hash, current, policy.hasher):
         count_attempt(session, LOGIN, user.email, address[:64], policy.login_window_seconds)
-        raise AccountError("current_password", lazy_gettext("The current password is wrong."))
+        raise AccountError("current-password-wrong", field="current_password")
     check_new_password(new, policy, user.email)
     set_password(session, user, new, policy)
 
@@ -352,7 +362,7 @@ def check_reset_token(
     session: Session, token: str, secret_key: str, policy: AccountPolicy
 ) -> tuple[User, PasswordReset]:
     """The user and reset row a token stands for, or AccountError if forged, used or expired."""
-    invalid = AccountError("token", lazy_gettext("This reset link is invalid or has expired."))
+    invalid = AccountError("reset-link-invalid", field="token")
     try:
         data = _reset_serializer(secret_key).loads(
             token, max_age=policy.password_reset_minutes * 60

@@ -49,7 +49,7 @@ def import_records(
 ) -> list[ApplyResult]:
     """Import a batch: new records of this node publish in bulk, the rest one by one."""
     if not permissions.can_import(actor):
-        raise PermissionDenied("only admins import records")
+        raise PermissionDenied("import-admin-only")
     fresh: dict[str, int] = {}
     results: list[ApplyResult | None] = [None] * len(docs)
     if not review:
@@ -129,7 +129,7 @@ def import_record(
     ``review`` waits in the focal points' queue.
     """
     if not permissions.can_import(actor):
-        raise PermissionDenied("only admins import records")
+        raise PermissionDenied("import-admin-only")
     if not isinstance(doc, dict):
         return ApplyResult(None, None, Outcome.REJECTED, [ValidationIssue("", "must be an object")])
     origin = doc.get("origin")

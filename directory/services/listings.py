@@ -37,7 +37,7 @@ def get_listing(session: Session, listing_id: str) -> Listing:
     """The listing, or NotFound."""
     listing = session.get(Listing, listing_id)
     if listing is None:
-        raise NotFound(f"no listing {listing_id}")
+        raise NotFound("listing-not-found", id=listing_id)
     return listing
 
 
@@ -73,7 +73,7 @@ def _next_number(session: Session, listing_id: str) -> int:
 def create_draft(session: Session, actor: User, data: dict[str, Any], *, node: Node) -> Listing:
     """A new listing owned by ``actor`` with its first revision as a draft."""
     if not permissions.can_create_listing(actor):
-        raise PermissionDenied("only SME owners create listings")
+        raise PermissionDenied("create-owner-only")
     doc = check_draft(data)
     listing = Listing(id=new_record_id(node.id), origin=node.id, owner_id=actor.id)
     session.add(listing)
@@ -101,7 +101,7 @@ def update_draft(
     """
     listing = get_listing(session, listing_id)
     if not permissions.can_edit_listing(actor, listing, node.id):
-        raise PermissionDenied("you may not edit this listing")
+        raise PermissionDenied("edit-not-allowed")
     doc = check_draft(data)
     revision = open_revision(session, listing_id)
     if revision is None:
@@ -166,16 +166,16 @@ def submit_for_review(session: Session, actor: User, listing_id: str, *, node: N
     """
     listing = get_listing(session, listing_id)
     if not permissions.can_edit_listing(actor, listing, node.id):
-        raise PermissionDenied("you may not submit this listing")
+        raise PermissionDenied("submit-not-allowed")
     revision = open_revision(session, listing_id)
     if revision is None or revision.state == RevisionState.PENDING:
-        raise InvalidTransition("there is no draft to submit")
+        raise InvalidTransition("no-draft")
     doc = parse_json(revision.document)
     changed = changed_fields(published_document(listing), doc)
     revision.changed_fields = f" {' '.join(changed)} " if changed else None
     revision.submitted_at = utcnow()
     if listing.state == ListingState.PUBLISHED and not changed:
-        raise InvalidTransition("nothing changed since the published version")
+        raise InvalidTransition("nothing-changed")
     if listing.state == ListingState.PUBLISHED and not set(changed) & set(node.verified_fields):
         revision.reviewer_id = None
         publish_revision(session, listing, revision, RevisionState.PUBLISHED)
@@ -204,7 +204,7 @@ def withdraw_listing(
     """Withdraw a listing: a tombstone is published and any open revision is closed."""
     listing = get_listing(session, listing_id)
     if not permissions.can_withdraw_listing(actor, listing, node.id):
-        raise PermissionDenied("you may not withdraw this listing")
+        raise PermissionDenied("withdraw-not-allowed")
     return tombstone_listing(session, listing, reason=reason)
 
 

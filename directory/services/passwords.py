@@ -12,10 +12,10 @@ import contextlib
 import gzip
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask_babel import lazy_gettext
 
 COMMON_PASSWORDS = Path(__file__).resolve().parent.parent / "data" / "common-passwords.txt.gz"
 MAX_LENGTH = 256
@@ -73,17 +73,19 @@ def common_passwords() -> frozenset[str]:
         return frozenset(line.strip() for line in fh if line.strip())
 
 
-def password_problems(password: str, min_length: int, email: str = "") -> list[str]:
-    """Why ``password`` is not acceptable (translated messages); empty when it is."""
+def password_problems(
+    password: str, min_length: int, email: str = ""
+) -> list[tuple[str, dict[str, Any]]]:
+    """Why ``password`` is not acceptable, as (code, params) pairs; empty when it is."""
     problems = []
     if len(password) < min_length:
-        problems.append(lazy_gettext("Use at least %(n)d characters.", n=min_length))
+        problems.append(("password-too-short", {"n": min_length}))
     elif len(password) > MAX_LENGTH:
-        problems.append(lazy_gettext("Use at most %(n)d characters.", n=MAX_LENGTH))
+        problems.append(("password-too-long", {"n": MAX_LENGTH}))
     lowered = password.lower()
     if lowered in common_passwords() or len(set(password)) < 3:
-        problems.append(lazy_gettext("This password is too common; choose another."))
+        problems.append(("password-too-common", {}))
     local = email.split("@", 1)[0].lower()
     if len(local) >= 4 and local in lowered:
-        problems.append(lazy_gettext("The password must not contain your email address."))
+        problems.append(("password-contains-email", {}))
     return problems

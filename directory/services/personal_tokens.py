@@ -13,7 +13,6 @@ import hashlib
 import hmac
 import secrets
 
-from flask_babel import lazy_gettext
 from sqlmodel import Session, select
 
 from directory.models import PersonalToken, User
@@ -34,11 +33,9 @@ def create_personal_token(session: Session, actor: User, name: str) -> tuple[Per
     """A new token for ``actor`` and its plaintext (shown once, never stored)."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise AccountError("name", lazy_gettext("Give the token a name of 1 to 100 characters."))
+        raise AccountError("token-name-invalid", field="name")
     if len(list_personal_tokens(session, actor)) >= MAX_ACTIVE:
-        raise AccountError(
-            "name", lazy_gettext("You have %(n)d tokens; revoke one first.", n=MAX_ACTIVE)
-        )
+        raise AccountError("too-many-tokens", field="name", n=MAX_ACTIVE)
     plaintext = PREFIX + secrets.token_urlsafe(32)
     token = PersonalToken(user_id=actor.id, name=name, token_hash=_hash(plaintext))
     session.add(token)
@@ -63,9 +60,9 @@ def revoke_personal_token(session: Session, actor: User, token_id: int) -> Perso
     """Revoke one of the actor's own tokens (it stops working at once)."""
     token = session.get(PersonalToken, token_id)
     if token is None or token.revoked_at is not None:
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound("personal-token-not-found", id=token_id)
     if token.user_id != actor.id:
-        raise PermissionDenied("only the token's owner may revoke it")
+        raise PermissionDenied("token-owner-only")
     token.revoked_at = utcnow()
     token.revoked_by = actor.id
     session.add(token)

@@ -61,7 +61,7 @@ def push_changes(
     if issues:
         raise InvalidRecord(issues)
     if body["source"] != peer_id:
-        raise PermissionDenied(f"source {body['source']!r} is not the token's peer {peer_id!r}")
+        raise PermissionDenied("push-source-mismatch", source=body["source"], peer=peer_id)
     docs = body["changes"]
     results: list[ApplyResult | None] = [_out_of_range(d) for d in docs]
     accepted = [d for d, r in zip(docs, results, strict=True) if r is None]

@@ -38,7 +38,7 @@ def get_revision(session: Session, revision_id: int) -> tuple[Revision, Listing]
     """A revision and its listing, or NotFound."""
     revision = session.get(Revision, revision_id)
     if revision is None:
-        raise NotFound(f"no revision {revision_id}")
+        raise NotFound("revision-not-found", id=revision_id)
     return revision, session.get(Listing, revision.listing_id)
 
 
@@ -60,7 +60,7 @@ def read_revision(
         record_country=_record_country(revision),
     )
     if not allowed:
-        raise NotFound(f"no revision {revision_id}")
+        raise NotFound("revision-not-found", id=revision_id)
     return revision, listing
 
 
@@ -81,11 +81,11 @@ def _decide(
         record_country=_record_country(revision),
     )
     if not allowed:
-        raise PermissionDenied("you may not review this listing")
+        raise PermissionDenied("review-not-allowed")
     if revision.state != RevisionState.PENDING:
-        raise InvalidTransition("this revision is not waiting for review")
+        raise InvalidTransition("revision-not-pending")
     if decision != Decision.APPROVE and not (reason and reason.strip()):
-        raise InvalidTransition("a reason is required")
+        raise InvalidTransition("reason-required")
     revision.reviewer_id = actor.id
     revision.reason = reason
     revision.decided_at = utcnow()
@@ -126,7 +126,7 @@ def request_changes(
     """Send a pending revision back to its owner with a reason."""
     revision, _ = _decide(session, actor, revision_id, Decision.REQUEST_CHANGES, reason, node)
     if revision.kind == RevisionKind.REMOTE:
-        raise InvalidTransition("an incoming record can only be approved or rejected")
+        raise InvalidTransition("incoming-approve-or-reject")
     revision.state = RevisionState.CHANGES_REQUESTED
     session.add(revision)
     session.flush()

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
 
-from flask_babel import lazy_gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlmodel import Session
 
@@ -42,13 +40,7 @@ CONFIRM_SALT = "smedir.signup-confirm"
 class TooManySignups(TooManyAttempts):
     """Too many sign-ups from this client address; try again later."""
 
-    @staticmethod
-    def describe(minutes: int) -> Any:
-        """The message, in the request's language."""
-        return lazy_gettext(
-            "Too many sign-ups from your network. Try again in %(minutes)d minutes.",
-            minutes=minutes,
-        )
+    CODE = "too-many-signups"
 
 
 @dataclass(frozen=True)
@@ -88,7 +80,7 @@ def sign_up(
     )
     count_attempt(session, SIGNUP, email, address, policy.signup_window_seconds)
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise AccountError("email", lazy_gettext("Enter a valid email address."))
+        raise AccountError("email-invalid", field="email")
     check_new_password(password, policy, email)
     user = find_user(session, email)
     if user is not None and user.email_confirmed_at is not None:
@@ -122,9 +114,7 @@ def check_confirmation(
     session: Session, token: str, secret_key: str, policy: AccountPolicy
 ) -> User:
     """The user a confirmation token stands for, or AccountError if forged, stale or expired."""
-    invalid = AccountError(
-        "token", lazy_gettext("This confirmation link is invalid or has expired.")
-    )
+    invalid = AccountError("confirm-link-invalid", field="token")
     try:
         data = _serializer(secret_key).loads(token, max_age=policy.signup_confirm_hours * 3600)
         user_id, fingerprint = int(data["u"]), str(data["h"])

@@ -52,14 +52,14 @@ def create_peer_token(
     the configured peer ids the token must belong to.
     """
     if actor is not None and not permissions.can_manage_users(actor):
-        raise PermissionDenied("only admins manage peer tokens")
+        raise PermissionDenied("peer-tokens-admin-only")
     if not NODE_ID_RE.match(peer_id or ""):
-        raise InvalidTransition(f"peer id {peer_id!r} is not a node id")
+        raise InvalidTransition("peer-id-invalid", peer=peer_id)
     if known_peers is not None and peer_id not in known_peers:
-        raise InvalidTransition(f"peer {peer_id!r} is not configured on this node")
+        raise InvalidTransition("peer-not-configured", peer=peer_id)
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
-        raise InvalidTransition(f"scopes must be some of {', '.join(SCOPES)}; got {scopes!r}")
+        raise InvalidTransition("scopes-invalid", allowed=", ".join(SCOPES), got=scopes)
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ordered = [s for s in SCOPES if s in scopes]
     token = PeerToken(
@@ -80,10 +80,10 @@ def create_peer_token(
 def revoke_peer_token(session: Session, actor: User | None, token_id: int) -> PeerToken:
     """Revoke a token (idempotent); it fails authentication from the next request on."""
     if actor is not None and not permissions.can_manage_users(actor):
-        raise PermissionDenied("only admins manage peer tokens")
+        raise PermissionDenied("peer-tokens-admin-only")
     token = session.get(PeerToken, token_id)
     if token is None:
-        raise NotFound(f"no peer token {token_id}")
+        raise NotFound("peer-token-not-found", id=token_id)
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         token.revoked_by = actor.id if actor is not None else None

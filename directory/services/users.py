@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
 from sqlmodel import Session, func, or_, select
 
 from directory import permissions
@@ -37,7 +36,7 @@ def get_user(session: Session, user_id: int) -> User:
     """The user with this id, or NotFound."""
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound("user-not-found", id=user_id)
     return user
 
 
@@ -58,14 +57,14 @@ def change_role(
     the server, so no permission check applies; the audit entry has no actor.
     """
     if not operator and not permissions.can_manage_user(actor, user):
-        raise PermissionDenied("only an admin may change another user's role")
+        raise PermissionDenied("role-change-admin-only")
     if role not in tuple(Role):
-        raise AccountError("role", lazy_gettext("Unknown role."))
+        raise AccountError("role-unknown", field="role")
     country = (country or "").strip().upper() or None
     if role == Role.FOCAL_POINT and country is None:
         country = node.country
     if country is not None and country not in load_countries():
-        raise AccountError("country", lazy_gettext("Unknown country code."))
+        raise AccountError("country-unknown", field="country")
     _require_reason(reason)
     before = {"role": user.role, "country": user.country}
     user.role, user.country = role, country
@@ -89,7 +88,7 @@ def change_role(
 def set_active(session: Session, actor: User | None, user: User, active: bool, reason: str) -> User:
     """Deactivate (sessions end, sign-in refused) or reactivate a user."""
     if not permissions.can_manage_user(actor, user):
-        raise PermissionDenied("only an admin may deactivate another user")
+        raise PermissionDenied("deactivate-admin-only")
     _require_reason(reason)
     if user.active != active:
         user.active = active
@@ -106,4 +105,4 @@ def set_active(session: Session, actor: User | None, user: User, active: bool, r
 
 def _require_reason(reason: str) -> None:
     if not (reason or "").strip():
-        raise AccountError("reason", lazy_gettext("Give a reason; it goes to the audit log."))
+        raise AccountError("audit-reason-required", field="reason")

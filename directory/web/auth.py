@@ -187,7 +187,7 @@ def signup():
                     locale=str(_current_locale()),
                 )
             except accounts.TooManyAttempts as exc:
-                errors["form"], status = str(exc), 429
+                errors["form"], status = str(exc.message), 429
                 headers["Retry-After"] = str(exc.retry_after)
             except accounts.AccountError as exc:
                 dbs.commit()  # keep the attempt: it counts towards the limit
@@ -255,7 +255,7 @@ def login():
                 dbs, form.get("email", ""), form.get("password", ""), client_address(), policy()
             )
         except accounts.TooManyAttempts as exc:
-            errors["form"], status = str(exc), 429
+            errors["form"], status = str(exc.message), 429
             headers["Retry-After"] = str(exc.retry_after)
         except accounts.InvalidCredentials as exc:
             dbs.commit()  # keep the failure: it counts towards the limit
@@ -303,7 +303,7 @@ def change_password():
                     client_address(),
                 )
             except accounts.TooManyAttempts as exc:
-                errors["current_password"], status = str(exc), 429
+                errors["current_password"], status = str(exc.message), 429
             except accounts.AccountError as exc:
                 errors[exc.field] = str(exc.message)
                 if exc.field == "current_password":

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from directory import permissions
 from directory.context import db_session, get_node
@@ -20,18 +19,6 @@ from directory.web import forms, labels
 from directory.web.access import current_actor, require_role
 
 bp = Blueprint("listings", __name__, url_prefix="/my/listings")
-
-SERVICE_MESSAGES = {
-    "nothing changed since the published version": _l(
-        "Nothing changed since the published version."
-    ),
-    "there is no draft to submit": _l("There is no draft to submit."),
-}
-
-
-def service_message(exc: Exception) -> str:
-    """A service's refusal in the page's language (its English text when not known)."""
-    return str(SERVICE_MESSAGES.get(str(exc), str(exc)))
 
 
 @bp.get("")
@@ -118,7 +105,7 @@ def _submit(session, listing_id: str) -> None:
             session, current_actor(), listing_id, node=get_node(current_app)
         )
     except InvalidTransition as exc:
-        flash(service_message(exc), "error")
+        flash(str(exc.message), "error")
         return
     if revision.state == RevisionState.PUBLISHED:
         flash(_("Your changes are published."), "success")

@@ -28,13 +28,6 @@ DECISIONS = {
     "request_changes": (reviews.request_changes, _l("Sent back to the owner for changes.")),
     "reject": (reviews.reject_revision, _l("Rejected.")),
 }
-SERVICE_MESSAGES = {
-    "a reason is required": _l("Please give a reason the owner will see."),
-    "this revision is not waiting for review": _l("This revision is no longer waiting for review."),
-    "an incoming record can only be approved or rejected": _l(
-        "A record from a peer can only be approved or rejected."
-    ),
-}
 
 
 @bp.get("")
@@ -93,7 +86,7 @@ def _decide(revision_id: int, listing_id: str):
     except PermissionDenied:
         abort(403)
     except InvalidTransition as exc:
-        flash(str(SERVICE_MESSAGES.get(str(exc), str(exc))), "error")
+        flash(str(exc.message), "error")
         return redirect(url_for(".detail", revision_id=revision_id))
     record_audit(
         session,

@@ -107,7 +107,9 @@ def test_owner_creates_updates_with_if_match_and_submits(app, draft_data):
     assert client.get(f"/api/v1/my/listings/{body['id']}").headers["ETag"] == new_tag
     submitted = client.post(f"{url}/submit", headers=csrf)
     assert submitted.status_code == 200 and submitted.get_json()["draft_state"] == "pending"
-    assert_problem(client.post(f"{url}/submit", headers=csrf), 409)
+    resubmitted = assert_problem(client.post(f"{url}/submit", headers=csrf), 409)
+    assert resubmitted["type"] == "urn:smedir:problem:no-draft"
+    assert resubmitted["detail"] == "There is no draft to submit."
     mine = client.get("/api/v1/my/listings").get_json()["items"]
     assert [m["id"] for m in mine] == [body["id"]]
 

@@ -1,0 +1,88 @@
+"""The catalogue of service errors: a stable code -> the message shown to people.
+
+Services raise ``ServiceError(code, **params)``; web pages show ``exc.message``
+(translated, through this catalogue), the API answers with the code in the
+problem's ``type`` and the English message as its ``detail``. Messages are marked
+with ``N_`` so ``pybabel extract`` collects them; a test checks that every code
+raised anywhere has a message here and a Khmer translation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import LazyString, gettext
+
+
+def N_(message: str) -> str:  # noqa: N802  (Babel's keyword for "mark, do not translate yet")
+    """Mark a message for extraction; it is translated when shown."""
+    return message
+
+
+# The English text of a code the API already answered with stays as it was (lower case,
+# no full stop), so API clients see the same ``detail``.
+MESSAGES: dict[str, str] = {
+    # not found
+    "listing-not-found": N_("no listing %(id)s"),
+    "revision-not-found": N_("no revision %(id)s"),
+    "user-not-found": N_("user %(id)s not found"),
+    "peer-token-not-found": N_("no peer token %(id)s"),
+    "personal-token-not-found": N_("token %(id)s not found"),
+    # not allowed
+    "create-owner-only": N_("only SME owners create listings"),
+    "edit-not-allowed": N_("you may not edit this listing"),
+    "submit-not-allowed": N_("you may not submit this listing"),
+    "withdraw-not-allowed": N_("you may not withdraw this listing"),
+    "review-not-allowed": N_("you may not review this listing"),
+    "import-admin-only": N_("only admins import records"),
+    "role-change-admin-only": N_("only an admin may change another user's role"),
+    "deactivate-admin-only": N_("only an admin may deactivate another user"),
+    "peer-tokens-admin-only": N_("only admins manage peer tokens"),
+    "token-owner-only": N_("only the token's owner may revoke it"),
+    "push-source-mismatch": N_("source %(source)r is not the token's peer %(peer)r"),
+    # not in a state that allows it
+    "no-draft": N_("There is no draft to submit."),
+    "nothing-changed": N_("Nothing changed since the published version."),
+    "revision-not-pending": N_("This revision is no longer waiting for review."),
+    "reason-required": N_("Please give a reason the owner will see."),
+    "incoming-approve-or-reject": N_("A record from a peer can only be approved or rejected."),
+    "peer-id-invalid": N_("Choose one of the peers configured on this node."),
+    "peer-not-configured": N_("Choose one of the peers configured on this node."),
+    "scopes-invalid": N_("Choose at least one scope: what this peer may do with the token."),
+    "invalid-record": N_("The record is not valid."),
+    # accounts
+    "email-invalid": N_("Enter a valid email address."),
+    "email-taken": N_("An account with this email already exists."),
+    "role-unknown": N_("Unknown role."),
+    "country-unknown": N_("Unknown country code."),
+    "audit-reason-required": N_("Give a reason; it goes to the audit log."),
+    "credentials-wrong": N_("Email or password is wrong."),
+    "current-password-wrong": N_("The current password is wrong."),
+    "reset-link-invalid": N_("This reset link is invalid or has expired."),
+    "too-many-attempts": N_("Too many failed sign-in attempts. Try again in %(minutes)d minutes."),
+    "too-many-signups": N_(
+        "Too many sign-ups from your network. Try again in %(minutes)d minutes."
+    ),
+    "email-not-confirmed": N_(
+        "Confirm your email address first: open the link we sent to it. "
+        "For a new link, sign up again with the same address."
+    ),
+    "confirm-link-invalid": N_("This confirmation link is invalid or has expired."),
+    "password-too-short": N_("Use at least %(n)d characters."),
+    "password-too-long": N_("Use at most %(n)d characters."),
+    "password-too-common": N_("This password is too common; choose another."),
+    "password-contains-email": N_("The password must not contain your email address."),
+    "token-name-invalid": N_("Give the token a name of 1 to 100 characters."),
+    "too-many-tokens": N_("You have %(n)d tokens; revoke one first."),
+}
+
+
+def english(code: str, params: dict[str, Any]) -> str:
+    """The message for ``code`` in English (logs, the command line, the API's detail)."""
+    text = MESSAGES[code]
+    return text % params if params else text
+
+
+def translated(code: str, params: dict[str, Any]) -> LazyString:
+    """The message for ``code`` in the reader's language, rendered when shown."""
+    return LazyString(gettext, MESSAGES[code], **params)
