@@ -8,8 +8,9 @@ from sqlalchemy import CheckConstraint, Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 from directory.models.base import utcnow
+from sync.runs import RunOutcome
 
-RUN_OUTCOMES = ("running", "success", "failed", "held", "skipped", "interrupted")
+RUN_OUTCOMES = tuple(outcome.value for outcome in RunOutcome)
 HELD_STATES = ("pending", "confirmed", "discarded")
 
 
