@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 from functools import cache
+from pathlib import Path
 
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
@@ -143,13 +145,24 @@ def countries() -> list[tuple[str, str]]:
     return sorted(((c, country_name(c)) for c in load_countries()), key=lambda row: row[1])
 
 
+ISIC_KM = Path(__file__).resolve().parent.parent / "data" / "isic-rev4-km.csv"
+
+
+@cache
+def isic_khmer_titles() -> dict[str, str]:
+    """code -> Khmer title of every ISIC level (our unofficial translation, see the file)."""
+    with ISIC_KM.open(encoding="utf-8", newline="") as fh:
+        return {row["code"]: row["title_km"] for row in csv.DictReader(fh)}
+
+
 def isic_title(code: str | None) -> str:
-    """An ISIC title: translated for sections and divisions, English below them."""
+    """An ISIC title at any level in the page's language (Khmer: unofficial translation)."""
     row = load_isic().get(code or "")
     if row is None:
         return code or ""
-    title = row["title_en"]
-    return gettext(title) if row["level"] in ("section", "division") else title
+    if _lang() == "km":
+        return isic_khmer_titles().get(code, row["title_en"])
+    return row["title_en"]
 
 
 def isic_options() -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from directory.models import Role
+from directory.web.labels import ISIC_KM
 from schemas import load_isic
 from tests.conftest import load_example
 from tests.directory.pages_helpers import add_account, published_listing
@@ -125,6 +127,17 @@ def test_isic_section_and_division_titles_are_extracted_from_the_csv_and_transla
     assert from_csv == titles
     catalogue = _catalogue()
     assert all(KHMER.search(_text(catalogue[title])) for title in titles)
+
+
+def test_every_isic_title_has_a_khmer_translation_marked_unofficial():
+    with ISIC_KM.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    reference = load_isic()
+    assert [r["code"] for r in rows] == list(reference)  # every level, same order
+    for row in rows:
+        assert row["title_en"] == reference[row["code"]]["title_en"], row["code"]
+        assert KHMER.search(row["title_km"]) and not re.search("[A-Za-z]{3}", row["title_km"])
+        assert row["status"] == "unofficial translation"
 
 
 def test_pages_render_in_khmer_and_in_english(app):

@@ -15,7 +15,6 @@ from directory.models import Role
 from directory.services import listings as listing_svc
 from directory.services import tokens as token_svc
 from directory.sync_store.store import SqlSyncStore
-from schemas import load_isic
 from sync.peers import PeerSpec
 from sync.runner import run_peer
 from tests.conftest import load_example
@@ -37,7 +36,6 @@ class Tour:
     written: list[str] = field(default_factory=list)  # what the SMEs wrote, shown as written
 
 
-UNTRANSLATED = ("group", "class")
 EXAMPLES = ("battambang-rice-mill", "kampot-pepper-farm", "kep-crab-restaurant")
 
 
@@ -73,8 +71,6 @@ def build_site(app, feed) -> Tour:
     tour = Tour({Role.OWNER: owner, Role.FOCAL_POINT: focal, Role.ADMIN: admin})
     docs = [load_example(n) for n in EXAMPLES] + feed.docs
     tour.written = sorted({text for doc in docs for text in _strings(doc)})
-    # ISIC groups and classes are not translated yet (see the report of issue 13)
-    tour.written += [r["title_en"] for r in load_isic().values() if r["level"] in UNTRANSLATED]
     tour.pages = [
         (None, "/", 200),
         (None, "/?q=rice&province=KH-2", 200),
