@@ -38,6 +38,12 @@ from directory.services.listings import (
 from schemas import ValidationIssue, validate_record
 from sync.outcomes import Outcome
 
+# An imported record without an id gets one derived from its registration (re-importing
+# the same file updates instead of duplicating), so such a record must carry one.
+NO_REGISTRATION = ValidationIssue(
+    "/registration", "is required to import a record without an id (the id is derived from it)"
+)
+
 
 def system_admin() -> User:
     """The actor for command-line bulk loads: an admin with no account row."""
@@ -79,6 +85,8 @@ def _local_new_id(doc: Any, node: Node) -> str | None:
     try:
         check_draft(doc)
     except InvalidRecord:
+        return None
+    if "registration" not in doc:
         return None
     return registration_record_id(node.id, doc["registration"])
 
@@ -146,6 +154,8 @@ def import_record(
             check_draft(doc)
         except InvalidRecord as exc:
             return ApplyResult(None, None, Outcome.REJECTED, exc.issues)
+        if "registration" not in doc:  # the record id of an import is derived from it
+            return ApplyResult(None, None, Outcome.REJECTED, [NO_REGISTRATION])
         rid = registration_record_id(node.id, doc["registration"])
     return _import_local(session, actor, rid, doc, node=node, review=review)
 

@@ -48,7 +48,7 @@
   function isicList() {
     if (isic === null) {
       isic = Array.prototype.map.call(document.querySelectorAll("#isic-list option"), function (o) {
-        return [o.value, o.textContent.slice(o.value.length + 1)];
+        return [o.value, o.textContent.slice(o.value.length + 1), o.getAttribute("data-other") || ""];
       });
     }
     return isic;
@@ -61,7 +61,9 @@
     title.textContent = exact ? exact[1] : "";
     if (q.length < 2 || exact) { list.hidden = true; return; }
     var hits = isicList().filter(function (row) {
-      return row[0].indexOf(q) === 0 || row[1].toLowerCase().indexOf(q) >= 0;
+      /* words in either language: every word typed must appear in the Khmer or English title */
+      var both = (row[1] + " " + row[2]).toLowerCase();
+      return row[0].indexOf(q) === 0 || q.split(/\s+/).every(function (w) { return both.indexOf(w) >= 0; });
     }).slice(0, 10);
     hits.forEach(function (row) {
       var li = document.createElement("li");

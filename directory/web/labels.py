@@ -165,9 +165,16 @@ def isic_title(code: str | None) -> str:
     return row["title_en"]
 
 
-def isic_options() -> list[tuple[str, str]]:
-    """(code, title) of every ISIC division, group and class, for the sector picker."""
-    return [(c, isic_title(c)) for c, row in load_isic().items() if row["level"] != "section"]
+def isic_options() -> list[tuple[str, str, str]]:
+    """(code, title, title in the other language) of every ISIC division, group and class,
+    for the sector picker, which finds a sector by words in Khmer or English."""
+    km = isic_khmer_titles()
+    other = (lambda c, r: r["title_en"]) if _lang() == "km" else (lambda c, r: km.get(c, ""))
+    return [
+        (c, isic_title(c), other(c, row))
+        for c, row in load_isic().items()
+        if row["level"] != "section"
+    ]
 
 
 def isic_sections() -> list[tuple[str, str]]:

@@ -1,4 +1,4 @@
-"""An SME owner's pages: their listings, the listing form, submit and withdraw."""
+"""An SME owner's pages: their listings, the listing in steps, submit and withdraw."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from directory.services import listings as svc
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
 from directory.sync_store.status import push_rejections_for_listing, receipt_errors
 from directory.web import forms, labels
+from directory.web import listing_steps as steps
 from directory.web.access import current_actor, require_role
 
 bp = Blueprint("listings", __name__, url_prefix="/my/listings")
@@ -32,16 +33,21 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @require_role(Role.OWNER)
 def new():
-    """A blank listing form; saving creates the draft, submitting also sends it to review."""
+    """The basics of a new listing; saving creates the draft, submitting also sends it to review.
+
+    A form that posts every field (no ``step``) is taken whole, as the one-page form sends it.
+    """
     node = get_node(current_app)
+    blank = _blank_document(node.country)
     if request.method == "GET":
-        return _form_page(None, _blank_document(node.country))
-    doc = forms.document_from_form(request.form)
+        return _form_page(None, blank, step=None if request.args.get("all") else steps.BASICS)
+    step = steps.BY_KEY.get(request.form.get("step", ""))
+    doc = _sent_document(blank if step else {}, step)
     session = db_session()
     try:
         listing = svc.create_draft(session, current_actor(), doc, node=node)
     except InvalidRecord as exc:
-        return _form_page(None, doc, exc), 422
+        return _form_page(None, doc, exc, step=step), 422
     if request.form.get("action") == "submit":
         _submit(session, listing.id)
     else:
@@ -53,12 +59,16 @@ def new():
 @bp.route("/<listing_id>/edit", methods=["GET", "POST"])
 @require_role(Role.OWNER)
 def edit(listing_id: str):
-    """Edit the open revision (or start one from the published version)."""
+    """The listing's steps and progress (``?all=1``: every field on one page); a POST of
+    every field saves the whole draft."""
     session, node = db_session(), get_node(current_app)
     listing = _own_listing(listing_id)
     if request.method == "GET":
-        return _form_page(listing, _editable_document(listing))
-    doc = forms.document_from_form(request.form)
+        doc = _editable_document(listing)
+        if request.args.get("all"):
+            return _form_page(listing, doc)
+        return _form_page(listing, doc, template="listings/steps.html")
+    doc = _sent_document({}, None)
     try:
         svc.update_draft(session, current_actor(), listing_id, doc, node=node)
     except InvalidRecord as exc:
@@ -69,6 +79,41 @@ def edit(listing_id: str):
         flash(_("Draft saved."), "success")
     session.commit()
     return redirect(url_for(".edit", listing_id=listing_id))
+
+
+@bp.route("/<listing_id>/step/<key>", methods=["GET", "POST"])
+@require_role(Role.OWNER)
+def step(listing_id: str, key: str):
+    """One step of the listing: it saves only its own fields, then leads to the next step."""
+    session, node = db_session(), get_node(current_app)
+    listing = _own_listing(listing_id)
+    current = steps.BY_KEY.get(key) or abort(404)
+    saved = _editable_document(listing)
+    if request.method == "GET":
+        return _form_page(listing, saved, step=current)
+    doc = _sent_document(saved, current)
+    try:
+        svc.update_draft(session, current_actor(), listing_id, doc, node=node)
+    except InvalidRecord as exc:
+        return _form_page(listing, doc, exc, step=current), 422
+    if request.form.get("action") == "submit":
+        _submit(session, listing_id)
+        session.commit()
+        return redirect(url_for(".edit", listing_id=listing_id))
+    session.commit()
+    flash(_("Saved: %(step)s.", step=current.title), "success")
+    following = steps.next_step(current.key)
+    if following is None or request.form.get("action") == "save_close":
+        return redirect(url_for(".edit", listing_id=listing_id))
+    return redirect(url_for(".step", listing_id=listing_id, key=following.key))
+
+
+def _sent_document(saved: dict[str, Any], step) -> dict[str, Any]:
+    """The draft the form describes: a step's fields merged into ``saved``, or the whole form;
+    the phone number as typed becomes E.164 in the country of the address."""
+    sent = forms.document_from_form(request.form)
+    doc = steps.merge_step(saved, sent, step) if step else steps.tidy(sent)
+    return steps.normalize_phone(doc, get_node(current_app).country)
 
 
 @bp.post("/<listing_id>/submit")
@@ -147,12 +192,27 @@ def _name(listing) -> str:
     return names.get("km") or names.get("en") or listing.id
 
 
-def _form_page(listing, doc: dict[str, Any], exc: InvalidRecord | None = None) -> str:
+def _form_page(
+    listing,
+    doc: dict[str, Any],
+    exc: InvalidRecord | None = None,
+    *,
+    step=None,
+    template: str | None = None,
+) -> str:
     errors = forms.field_errors(exc.issues) if exc else []
     status = history.listing_status(db_session(), listing) if listing else None
     peers = [p["id"] for p in current_app.config["SMEDIR"]["peers"]]
+    done, total = steps.progress(doc)
     return render_template(
-        "listings/form.html",
+        template or ("listings/step.html" if step else "listings/form.html"),
+        step=step,
+        steps=steps.STEPS,
+        basics=steps.BASICS,
+        is_done=steps.is_done,
+        next_step=steps.next_step(step.key) if step else None,
+        done=done,
+        total=total,
         listing=listing,
         status=status,
         doc=doc,

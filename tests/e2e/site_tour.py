@@ -84,6 +84,11 @@ def build_site(app, feed) -> Tour:
         (Role.OWNER, "/my/listings", 200),
         (Role.OWNER, "/my/listings/new", 200),
         (Role.OWNER, f"/my/listings/{published}/edit", 200),
+        (Role.OWNER, f"/my/listings/{published}/edit?all=1", 200),
+        *[
+            (Role.OWNER, f"/my/listings/{published}/step/{key}", 200)
+            for key in ("basics", "registration", "size", "products", "markets", "about", "sharing")
+        ],
         (Role.OWNER, f"/my/listings/{published}/withdraw", 200),
         (Role.OWNER, "/account/password", 200),
         (Role.OWNER, "/account/tokens", 200),
