@@ -53,7 +53,8 @@ DEFAULTS: dict[str, Any] = {
     "review": {
         "verified_fields": ["names", "registration", "legal_form", "address", "sectors"],
     },
-    "search": {"page_size": 20, "max_page_size": 100},
+    "map": {"tile_url": "", "attribution": "", "max_zoom": 18},
+    "search": {"page_size": 20, "max_page_size": 100, "csv_per_minute": 6},
     "mail": {
         "backend": "folder",
         "outbox": "outbox",

@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from directory.search.tokens import index_text
+
 ENVELOPE_FIELDS = ("id", "origin", "version", "updated_at", "sharing")
 SYSTEM_FIELDS = ("id", "origin", "version", "updated_at")  # only the origin sets these
 DEFAULT_SHARING = {"public": True, "hub": False, "peers": [], "contact_public": False}
@@ -82,6 +84,10 @@ def listing_columns(doc: dict[str, Any], isic_sections: dict[str, str]) -> dict[
         "share_hub": bool(sharing.get("hub")),
         "share_peers": _spaced(sharing.get("peers", [])),
         "search_text": search_text(doc),
+        "search_names": search_names(doc),
+        "hs_codes": _spaced(hs_codes(doc)),
+        "export_markets": _spaced(doc.get("export_markets", [])),
+        "registration_number": registration_key(doc.get("registration", {}).get("number")),
     }
 
 
@@ -100,6 +106,10 @@ LISTING_EXTRACTED_COLUMNS = (
     "share_hub",
     "share_peers",
     "search_text",
+    "search_names",
+    "hs_codes",
+    "export_markets",
+    "registration_number",
 )
 _NULLABLE_COLUMNS = tuple(
     c for c in LISTING_EXTRACTED_COLUMNS if c not in ("share_public", "share_hub")
@@ -123,12 +133,32 @@ def _spaced(values) -> str | None:
     return f" {' '.join(values)} " if values else None
 
 
-def search_text(doc: dict[str, Any]) -> str:
-    """Lower-cased text that free-text search matches against (names, descriptions, products)."""
-    parts: list[str] = []
-    parts += doc.get("names", {}).values()
-    parts += doc.get("descriptions", {}).values()
-    parts += [p.get("name", "") for p in doc.get("products", [])]
+def search_names(doc: dict[str, Any]) -> str | None:
+    """The words of the names in both languages (the highest-weighted search column)."""
+    return index_text(doc.get("names", {}).values())
+
+
+def search_text(doc: dict[str, Any]) -> str | None:
+    """The words of products, HS codes, descriptions and district/commune (weighted below names)."""
+    products = doc.get("products", [])
     address = doc.get("address", {})
-    parts += [address.get(k, "") for k in ("district", "commune")]
-    return " ".join(p for p in parts if p).casefold()
+    return index_text(
+        [
+            *(p.get("name") for p in products),
+            *(p.get("hs_code") for p in products),
+            *doc.get("descriptions", {}).values(),
+            address.get("district"),
+            address.get("commune"),
+        ]
+    )
+
+
+def hs_codes(doc: dict[str, Any]) -> list[str]:
+    """The distinct HS codes of the products, in order."""
+    return list(dict.fromkeys(p["hs_code"] for p in doc.get("products", []) if p.get("hs_code")))
+
+
+def registration_key(number: str | None) -> str | None:
+    """A registration number as looked up: letters and digits only, case-folded."""
+    key = "".join(c for c in (number or "") if c.isalnum()).casefold()
+    return key[:60] or None

@@ -33,11 +33,20 @@ class SmedirServer(BaseApplication):
         return create_app(self.smedir_config)
 
 
-def run_gunicorn(config: dict[str, Any], *, host: str, port: int, workers: int) -> None:
-    """Serve until stopped (SIGTERM shuts down gracefully)."""
+def run_gunicorn(
+    config: dict[str, Any], *, host: str, port: int, workers: int, threads: int = 4
+) -> None:
+    """Serve until stopped (SIGTERM shuts down gracefully).
+
+    Workers are gthread workers: each runs ``threads`` requests at once, so a
+    request waiting on the database or a slow client no longer holds the whole
+    worker (measured in benchmarks/README.md, "Search").
+    """
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
+        "worker_class": "gthread" if threads > 1 else "sync",
+        "threads": threads,
         "accesslog": "-",
         "timeout": 60,
         "graceful_timeout": 20,
@@ -51,7 +60,12 @@ def run_gunicorn(config: dict[str, Any], *, host: str, port: int, workers: int) 
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int)
-def serve_command(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--threads", default=4, show_default=True, type=int, help="Threads per worker (gthread)."
+)
+def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     """Serve the app with gunicorn (a production WSGI server), after migrating the database."""
     upgrade_database(app_engine())
-    run_gunicorn(current_app.config["SMEDIR"], host=host, port=port, workers=workers)
+    run_gunicorn(
+        current_app.config["SMEDIR"], host=host, port=port, workers=workers, threads=threads
+    )

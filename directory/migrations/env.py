@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import directory.models  # noqa: F401  (registers the tables)
+from directory.search.index import include_in_comparison
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -29,6 +30,7 @@ def _run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_in_comparison,
     )
     with context.begin_transaction():
         context.run_migrations()

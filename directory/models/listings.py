@@ -78,6 +78,8 @@ class Listing(SQLModel, table=True):
         Index("ix_listings_origin", "origin"),
         Index("ix_listings_owner", "owner_id"),
         Index("ix_listings_province", "province"),
+        Index("ix_listings_registration", "registration_number"),
+        Index("ix_listings_created", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=100)
@@ -107,7 +109,12 @@ class Listing(SQLModel, table=True):
     # every destination any published version so far was shared with: who may get a tombstone
     shared_hub_ever: bool = False
     shared_peers_ever: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # words (ICU-segmented, case-folded) that the full-text index reads; see directory.search
     search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    search_names: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    hs_codes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # " 0904 "
+    export_markets: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    registration_number: str | None = Field(default=None, max_length=60)  # registration_key()
 
 
 class Revision(SQLModel, table=True):

@@ -6,15 +6,16 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    """Attach the health check, sign-in, language switch, public, listing and review pages."""
+    """Attach health check, sign-in, language switch, public, browse, listing and review pages."""
     from directory.web.auth import bp as auth_bp
+    from directory.web.browse import bp as browse_bp
     from directory.web.health import bp as health_bp
     from directory.web.i18n import bp as i18n_bp
     from directory.web.listings import bp as listings_bp
     from directory.web.public import bp as public_bp
     from directory.web.review import bp as review_bp
 
-    for bp in (health_bp, auth_bp, i18n_bp, public_bp, listings_bp, review_bp):
+    for bp in (health_bp, auth_bp, i18n_bp, public_bp, browse_bp, listings_bp, review_bp):
         app.register_blueprint(bp)
     from directory.web.errors import register_error_pages
 

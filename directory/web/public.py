@@ -4,37 +4,52 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from directory import permissions
-from directory.context import db_session
+from directory.api.public import public_document
+from directory.api.ratelimit import RateLimiter
+from directory.context import db_session, get_node
+from directory.fileformats import csv_text
 from directory.models import ListingState
 from directory.params import query_int
 from directory.records import parse_json
 from directory.services.errors import NotFound
 from directory.services.listings import get_listing
-from directory.services.search import SearchFilters, search_listings
+from directory.services.search import COUNT_CAP, SORTS, SearchFilters, search_listings
 from directory.web import labels
 from directory.web.access import current_actor
 from directory.web.errors import error_page
+from directory.web.facets import facet_groups, search_url
+from directory.web.highlight import highlight, snippet
 from directory.web.home import render_home
+from directory.web.jsonld import listing_jsonld, script_json
 
 bp = Blueprint("public", __name__)
 
 FLAGS = {"true": True, "false": False}
 ISIC_CODE = re.compile(r"^[0-9]{2,4}$")
+CSV_MAX_ROWS = COUNT_CAP
 
 
 def filters_from_args(args) -> SearchFilters:
     """The search filters in the query string; unknown flag values mean "any"."""
     return SearchFilters(
         q=args.get("q", "").strip()[:200],
-        province=args.get("province") or None,
-        section=args.get("section") or None,
+        province=args.get("province", "")[:10] or None,
+        section=args.get("section", "")[:1] or None,
         sector=_isic_code(args.get("sector", "")),
-        size_class=args.get("size_class") or None,
+        size_class=args.get("size_class", "")[:10] or None,
         women_owned=FLAGS.get(args.get("women_owned", "")),
         youth_owned=FLAGS.get(args.get("youth_owned", "")),
+        country=args.get("country", "")[:2] or None,
+        hs_code=args.get("hs", "").strip()[:10] or None,
+        market=args.get("market", "")[:2] or None,
+        registration=args.get("reg", "").strip()[:60] or None,
+        sort=args.get("sort", "relevance") if args.get("sort") in SORTS else "relevance",
     )
 
 
@@ -54,26 +69,63 @@ def index():
 
 @bp.get("/search")
 def search():
-    """Search published listings by text, province, ISIC section or code, size and ownership."""
+    """Search published listings: ranked text, facets with counts, filters, keyset pages."""
     cfg = current_app.config["SMEDIR"]["search"]
     page = query_int("page", 1)
     per_page = query_int("per_page", cfg["page_size"], high=cfg["max_page_size"])
     filters = filters_from_args(request.args)
-    results = search_listings(db_session(), filters, page=page, per_page=per_page)
-    pages = max(1, -(-results.total // results.per_page))
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    after = request.args.get("after", "")[:500] or None
+    results = search_listings(
+        db_session(),
+        filters,
+        page=page,
+        per_page=per_page,
+        after=after,
+        facets=True,
+    )
+    args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
     return render_template(
         "public/search.html",
         filters=filters,
         results=results,
-        docs={lst.id: parse_json(lst.document) for lst in results.items},
-        pages=pages,
+        docs={hit.id: parse_json(hit.document) for hit in results.items},
         args=args,
+        continued=bool(after) or page > 1,
+        next_url=url_for("public.search", **args, after=results.next_cursor)
+        if results.next_cursor
+        else None,
+        first_url=search_url(args),
+        csv_url=url_for("public.search_csv", **args),
+        facets=facet_groups(results, args, hub=get_node(current_app).role == "hub"),
+        sorts=SORT_LABELS,
         bad_sector=request.args.get("sector", "").strip() and not filters.sector,
         provinces=labels.provinces(),
         sections=labels.isic_sections(),
         size_classes=labels.SIZE_CLASSES,
+        highlight=highlight,
+        snippet=snippet,
     )
+
+
+SORT_LABELS = {"relevance": _l("Best match"), "name": _l("Name"), "newest": _l("Newest")}
+
+
+@bp.get("/search.csv")
+def search_csv():
+    """The results of a search as CSV (the export's columns and escaping), up to 10,000 rows."""
+    limit = current_app.config["SMEDIR"]["search"]["csv_per_minute"]
+    limiter = current_app.extensions.get("smedir.csv_limiter")
+    if limiter is None or limiter.per_window != limit:
+        limiter = current_app.extensions["smedir.csv_limiter"] = RateLimiter(limit)
+    retry_after = limiter.hit(request.remote_addr or "unknown")
+    if retry_after:
+        message = _("Too many downloads. Please try again in %(n)s seconds.", n=retry_after)
+        return Response(message, 429, {"Retry-After": str(retry_after)}, mimetype="text/plain")
+    filters = filters_from_args(request.args)
+    results = search_listings(db_session(), filters, per_page=CSV_MAX_ROWS)
+    body = csv_text(public_document(hit.document) for hit in results.items)
+    headers = {"Content-Disposition": 'attachment; filename="sme-directory-search.csv"'}
+    return Response(body, mimetype="text/csv", headers=headers)
 
 
 @bp.get("/listings/<listing_id>")
@@ -92,10 +144,29 @@ def listing(listing_id: str):
         abort(404)
     doc = parse_json(lst.document)
     contact_public = bool(doc.get("sharing", {}).get("contact_public"))
+    cfg = current_app.config["SMEDIR"]
+    canonical = cfg["node"]["base_url"].rstrip("/") + url_for("public.listing", listing_id=lst.id)
+    lang = str(get_locale() or "km")
     return render_template(
         "public/listing.html",
         listing=lst,
         doc=doc,
         show_contact=contact_public or private,
         contact_hidden=not contact_public,
+        canonical=canonical,
+        jsonld=script_json(listing_jsonld(doc, canonical, lang)),
+        meta_description=meta_description(doc, lang),
+        map_cfg=cfg["map"],
     )
+
+
+def meta_description(doc: dict, lang: str) -> str:
+    """One line for search engines: the description in the page language, else sector and place."""
+    text = doc.get("descriptions", {}).get(lang) or next(
+        iter(doc.get("descriptions", {}).values()), ""
+    )
+    if not text:
+        parts = [labels.isic_title(c) for c in doc.get("sectors", [])[:1]]
+        parts.append(labels.province_name(doc.get("address", {}).get("province")))
+        text = " · ".join(p for p in parts if p)
+    return text if len(text) <= 160 else text[:157].rsplit(" ", 1)[0] + "…"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -76,11 +77,14 @@ def test_results_are_paged(directory):
     app, ids, _, _ = directory
     client = app.test_client()
     first = client.get("/?lang=en&per_page=2").text
-    second = client.get("/?lang=en&per_page=2&page=2").text
+    next_url = html.unescape(re.search(r'rel="next" href="([^"]+)"', first).group(1))
+    second = client.get(next_url).text
+    by_number = client.get("/?lang=en&per_page=2&page=2").text
     found_first = set(re.findall(r'href="/listings/([^"]+)"', first))
     found_second = set(re.findall(r'href="/listings/([^"]+)"', second))
     assert len(found_first) == 2 and len(found_second) == 2 and not found_first & found_second
-    assert 'rel="next"' in first and "Page 1 of" in first
+    assert set(re.findall(r'href="/listings/([^"]+)"', by_number)) == found_second
+    assert "First page" in second and "First page" not in first
 
 
 def test_hidden_contact_stays_hidden(app):
@@ -135,3 +139,15 @@ def test_the_language_choice_is_remembered(app):
     client.get("/?lang=km")
     page = client.get("/").text
     assert '<html lang="km">' in page
+
+
+HOSTILE = ["x" * 3000, "!!!", '"pepper', "pepper*", "NEAR(a b)", "'; DROP TABLE x; --", "%_\\"]
+
+
+def test_hostile_queries_get_a_results_page(directory):
+    app, _, _, _ = directory
+    client = app.test_client()
+    for query in HOSTILE:
+        response = client.get("/", query_string={"q": query, "lang": "en"})
+        assert response.status_code == 200, query
+        assert 'class="result-count"' in response.text

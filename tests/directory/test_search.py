@@ -1,0 +1,257 @@
+"""Ranked full-text search on both databases: Khmer and English words, ranking, facets, paging."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import text
+
+from directory.services.changes import apply_remote_changes
+from directory.services.search import (
+    COUNT_CAP,
+    SearchFilters,
+    count_facets,
+    search_listings,
+)
+from tests.directory.search_data import make_doc, publish, random_docs
+
+KHMER = {
+    "rice": "ក្រុមហ៊ុនស្រូវអង្ករបាត់ដំបង",  # company / paddy / rice / Battambang
+    "coffee": "ហាងកាហ្វេមណ្ឌលគិរី",  # shop / coffee / Mondulkiri
+    "pepper": "កសិដ្ឋានម្រេចកំពត",  # farm / pepper / Kampot
+    "crab": "ភោជនីយដ្ឋានក្តាមកែប",  # restaurant / crab / Kep
+}
+
+
+def ids(session, q="", **kw) -> list[str]:
+    page = search_listings(session, SearchFilters(q=q, **kw), per_page=100)
+    return [hit.id for hit in page.items]
+
+
+@pytest.fixture
+def khmer(session):
+    docs = [make_doc(key, km=km) for key, km in KHMER.items()]
+    docs.append(
+        make_doc("spices", km="ហាងលក់គ្រឿងទេស", descriptions={"km": "យើងលក់ម្រេចខ្មៅ"})
+    )  # a spice shop that sells black pepper (in its description only)
+    publish(session, docs)
+    return session
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("ស", ["th:rice"]),  # ស្រូវ begins with it; កសិដ្ឋាន only contains it
+        ("ហ", ["th:coffee", "th:spices"]),  # ហាង; ក្រុមហ៊ុន only contains it
+        ("កា", ["th:coffee"]),  # កាហ្វេ
+        ("កែ", ["th:crab"]),  # កែប
+        ("ម្រេច", ["th:pepper", "th:spices"]),  # the name before the description
+        ("ក្តាមកែប", ["th:crab"]),  # two words typed together
+    ],
+)
+def test_khmer_queries_find_words_that_begin_with_them_ranked(khmer, query, expected):
+    found = ids(khmer, query)
+    assert sorted(found) == sorted(expected)
+    assert found[0] == expected[0]
+
+
+def test_english_is_case_insensitive_with_prefixes(session):
+    publish(session, [make_doc("a", en="Kampot Pepper Farm"), make_doc("b", en="Rice Mill")])
+    for query in ("pepper", "PEPPER", "pEpPeR", "pep", "Kampot pep"):
+        assert ids(session, query) == ["th:a"], query
+    assert ids(session, "PEPPER rice") == []
+
+
+def test_a_name_match_outranks_a_description_or_product_match(session):
+    cashew = make_doc(
+        "cashew",
+        en="Cashew Farm",
+        descriptions={"en": "Cashew, and pepper pepper pepper from our pepper garden."},
+        products=[{"name": "Pepper", "hs_code": "090411"}],
+    )
+    kampot = make_doc(
+        "kampot",
+        en="Kampot Pepper Farm",
+        descriptions={
+            "en": "A family farm in Kampot growing fruit, rice and vegetables for years."
+        },
+    )
+    publish(session, [cashew, kampot])
+    assert ids(session, "pepper") == ["th:kampot", "th:cashew"]
+    assert ids(session, "090411") == ["th:cashew"]  # HS codes are searchable too
+
+
+def test_substrings_of_names_rank_after_words(session):
+    publish(
+        session,
+        [make_doc("w", en="Pepperhouse Trading"), make_doc("p", en="Green Pepper Co")],
+    )
+    assert ids(session, "pepper") == ["th:p", "th:w"]  # word, then prefix (same word start)
+    assert ids(session, "epper") == ["th:p", "th:w"]  # only inside words: trigram substrings
+    assert ids(session, "house") == ["th:w"]
+
+
+HOSTILE = [
+    "x" * 5000,
+    "!!! ??? ... ;;; ---",
+    '"',
+    '"unbalanced',
+    "pepper*",
+    "*",
+    "NEAR(pepper rice, 2)",
+    "pepper AND OR NOT rice",
+    "pepper OR 1=1",
+    "'; DROP TABLE listings; --",
+    "a:b col:pepper {name_en}: ^x",
+    "\\ \\\\ % _ %%",
+    "ក" * 3000,
+    "\x00\x01\ufeff",
+    "😀 🌶️",
+    "' & | ! <-> :* ()",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_are_just_text(session, query):
+    publish(session, [make_doc("a", en="Kampot Pepper Farm")])
+    page = search_listings(session, SearchFilters(q=query), facets=True)
+    assert page.total in (0, 1)
+    session.execute(text("SELECT 1 FROM listings"))  # still there
+
+
+def test_facet_counts_equal_a_brute_force_count(session):
+    docs = random_docs(150)
+    publish(session, docs)
+    public = [d for d in docs if d["sharing"]["public"]]
+    for filters, keep in (
+        (SearchFilters(), lambda d: True),
+        (SearchFilters(q="rice"), lambda d: _mentions(d, "rice")),
+        (SearchFilters(province="KH-2"), lambda d: d["address"]["province"] == "KH-2"),
+        (SearchFilters(q="pepper", section="C"), lambda d: _mentions(d, "pepper") and _in_c(d)),
+        (SearchFilters(market="JP"), lambda d: "JP" in d.get("export_markets", [])),
+        (SearchFilters(hs_code="0904"), lambda d: d["products"][0]["hs_code"] == "090411"),
+        (SearchFilters(women_owned=True, size_class="small"), _women_small),
+    ):
+        page = search_listings(session, filters, facets=True)
+        expected = [d for d in public if keep(d)]
+        assert page.total == len(expected) and not page.capped
+        assert page.facets == brute_force_facets(expected), filters
+
+
+def _mentions(doc, word) -> bool:
+    words = f"{doc['names']['en']} {doc['descriptions']['en']} {doc['products'][0]['name']}"
+    return word in words.lower().split()
+
+
+def _in_c(doc) -> bool:
+    return any("10" <= s[:2] <= "33" for s in doc["sectors"])
+
+
+def _women_small(doc) -> bool:
+    return doc["women_owned"] is True and doc["size_class"] == "small"
+
+
+def brute_force_facets(docs) -> dict:
+    from directory.services.changes import isic_sections
+
+    sections = isic_sections()
+    counts = {name: Counter() for name in count_facets([])}
+    for d in docs:
+        counts["province"][d["address"]["province"]] += 1
+        counts["country"][d["address"]["country"]] += 1
+        counts["size_class"][d["size_class"]] += 1
+        counts["section"].update({sections[s] for s in d["sectors"]})
+        counts["division"].update({s[:2] for s in d["sectors"]})
+        counts["market"].update(d.get("export_markets", []))
+        counts["women"]["true"] += d["women_owned"] is True
+        counts["youth"]["true"] += d["youth_owned"] is True
+    return {
+        name: sorted(((k, v) for k, v in c.items() if v), key=lambda kv: (-kv[1], kv[0]))
+        for name, c in counts.items()
+    }
+
+
+@pytest.mark.parametrize("sort", ["relevance", "name", "newest"])
+@pytest.mark.parametrize("q", ["", "rice"])
+def test_keyset_pages_walk_every_result_once_in_order(session, sort, q):
+    publish(session, random_docs(60))
+    filters = SearchFilters(q=q, sort=sort)
+    everything = search_listings(session, filters, per_page=100).items
+    walked, cursor = [], None
+    while True:
+        page = search_listings(session, filters, per_page=7, after=cursor)
+        walked += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert [h.id for h in walked] == [h.id for h in everything]
+    assert len(everything) == len({h.id for h in everything}) > 7
+
+
+def test_registration_number_lookup(session):
+    publish(session, [make_doc("a", en="Alpha", number="00034-127"), make_doc("b", en="Beta")])
+    assert ids(session, registration="0003 4127") == ["th:a"]
+    assert ids(session, registration="nope") == []
+
+
+def test_the_index_follows_updates_and_withdrawals(session, node):
+    doc = make_doc("a", en="Kampot Pepper Farm")
+    apply_remote_changes(session, [doc], node=node, source_peer="th")
+    session.commit()
+    assert ids(session, "pepper") == ["th:a"]
+    renamed = {**doc, "version": 2, "names": {"en": "Battambang Rice Mill"}}
+    apply_remote_changes(session, [renamed], node=node, source_peer="th")
+    session.commit()
+    assert ids(session, "pepper") == [] and ids(session, "battambang") == ["th:a"]
+    assert ids(session, "attamb") == ["th:a"]  # the substring index followed too
+    tomb = {"id": "th:a", "origin": "th", "version": 3, "deleted": True, "reason": "withdrawn"}
+    tomb["updated_at"] = doc["updated_at"]
+    apply_remote_changes(session, [tomb], node=node, source_peer="th")
+    session.commit()
+    assert ids(session, "battambang") == []
+    if session.get_bind().dialect.name == "sqlite":
+        for table in ("listings_fts", "listings_trgm"):
+            session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')"))
+
+
+def test_counts_are_capped(session, monkeypatch):
+    import directory.services.search as search
+
+    monkeypatch.setattr(search, "COUNT_CAP", 20)
+    publish(session, random_docs(40))
+    page = search_listings(session, SearchFilters(), facets=True)
+    assert page.capped and page.total == 20
+    assert sum(n for _, n in page.facets["size_class"]) == 20
+    assert COUNT_CAP == 10_000
+
+
+def test_the_migration_indexes_listings_published_before_it(db_factory):
+    from alembic import command
+
+    from directory.db import make_engine
+    from directory.migrations import alembic_config, upgrade_database
+    from directory.records import canonical_json
+
+    engine = make_engine(db_factory())
+    with engine.begin() as conn:  # back to the schema before search (a fresh copy)
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0007")
+        doc = make_doc("old", en="Kampot Pepper Farm", km=KHMER["pepper"])
+        conn.exec_driver_sql(
+            "INSERT INTO listings (id, origin, state, version, document, created_at, "
+            "share_public, share_hub, province) "
+            "VALUES (?, 'th', 'published', 1, ?, '2026-01-01', ?, ?, 'KH-7')".replace(
+                "?", "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            ),
+            ("th:old", canonical_json(doc), True, False),
+        )
+    upgrade_database(engine)
+    from directory.db import new_session
+
+    with new_session(engine) as session:
+        assert ids(session, "pepper") == ["th:old"]
+        assert ids(session, "ម្រេ") == ["th:old"]
+        assert ids(session, registration="old") == ["th:old"]
+    engine.dispose()
