@@ -9,6 +9,7 @@ the page layout does not depend on the database.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,15 @@ from tests.e2e.site_tour import build_site
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 375, "height": 740}
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+# axe-core's findings of impact moderate, serious or critical (WCAG 2.1 A/AA and best practice)
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations
+    .filter((v) => ["moderate", "serious", "critical"].includes(v.impact))
+    .map((v) => v.impact + " " + v.id + ": "
+      + v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | "));
+}"""
 # Text a reader sees, minus what is not ours to translate: code, another directory's
 # words, parts marked as English (a business's English name, the "English" switch).
 LATIN_RUNS = """(written) => {
@@ -38,7 +48,7 @@ LATIN_RUNS = """(written) => {
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("lang", ["km", "en"])
-def test_every_page_fits_a_phone(
+def test_every_page_fits_a_phone_and_passes_axe(
     app_factory, db_url, live_server, peer_server, browser, shots, lang
 ):
     feed = peer_server("th", [])
@@ -50,6 +60,7 @@ def test_every_page_fits_a_phone(
     for role, path, status in tour.pages:
         if role not in pages:
             page = new_page(browser, server.url, lang)
+            page.context.add_init_script(path=str(AXE))  # by the browser, not the page: CSP-proof
             page.set_viewport_size(PHONE)
             if role:
                 sign_in(page, tour.emails[role], PASSWORD)
@@ -62,6 +73,7 @@ def test_every_page_fits_a_phone(
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > PHONE["width"]:
             problems.append(f"{path} ({role}): {width} px wide")
+        problems += [f"{path} ({role}) axe: {v}" for v in page.evaluate(AXE_RUN)]
         if lang == "km":
             runs = page.evaluate(LATIN_RUNS, tour.written)
             problems += [f"{path}: English words {run!r}" for run in runs]
