@@ -74,6 +74,10 @@ def build_site(app, feed) -> Tour:
     tour.pages = [
         (None, "/", 200),
         (None, "/?q=rice&province=KH-2", 200),
+        (None, "/search?q=rice", 200),
+        (None, "/browse/provinces", 200),
+        (None, "/browse/sectors", 200),
+        (None, "/stats", 200),
         (None, f"/listings/{published}", 200),
         (None, f"/listings/{withdrawn}", 410),
         (None, "/listings/kh:nothing-here", 404),
