@@ -58,15 +58,15 @@ TOKEN_ENV = "SMEDIR_BENCH_TOKEN"
 class Databases:
     """Fresh migrated databases of one backend (files in a temp dir, or PostgreSQL DBs)."""
 
-    def __init__(self, backend: str, workdir: Path):
-        self.backend, self.workdir, self.made = backend, workdir, []
+    def __init__(self, backend: str, workdir: Path, prefix: str = "smedir_bench"):
+        self.backend, self.workdir, self.made, self.prefix = backend, workdir, [], prefix
         self.admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
 
     def new(self, name: str) -> str:
         if self.backend == "sqlite":
             url = f"sqlite:///{self.workdir / name}.sqlite3"
         else:
-            db = f"smedir_bench_{name}"
+            db = f"{self.prefix}_{name}"
             with self.admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
                 conn.execute(text(f'CREATE DATABASE "{db}"'))
@@ -257,17 +257,20 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--memory-sizes", default="100000,1000000")
     parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--db-prefix", default="smedir_bench", help="PostgreSQL database names")
     args = parser.parse_args()
     sizes = [2000, 20000] if args.quick else [int(s) for s in args.sizes.split(",")]
     memory_sizes = [20000, 100000] if args.quick else [int(s) for s in args.memory_sizes.split(",")]
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
-          f" {os.cpu_count()} CPUs, backend {args.db}, page {args.page}")  # fmt: skip
+          f" {os.cpu_count()} CPUs, backend {args.db}, page {args.page},"
+          f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        dbs = Databases(args.db, Path(tmp))
+        dbs = Databases(args.db, Path(tmp), args.db_prefix)
         try:
             run(dbs, Path(tmp), sizes, memory_sizes, args.page)
         finally:
             dbs.close()
+        print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 def run(dbs: Databases, tmp: Path, sizes: list[int], memory_sizes: list[int], page: int) -> None:

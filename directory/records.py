@@ -116,6 +116,12 @@ _NULLABLE_COLUMNS = tuple(
 )
 
 
+def listing_values(doc: dict[str, Any], isic_sections: dict[str, str]) -> tuple:
+    """``listing_columns`` as a tuple in ``LISTING_EXTRACTED_COLUMNS`` order (the bulk path)."""
+    columns = listing_columns(doc, isic_sections)
+    return tuple(columns[c] for c in LISTING_EXTRACTED_COLUMNS)
+
+
 def widen_shares(
     hub_ever: bool | None, peers_ever: str | None, columns: dict[str, Any]
 ) -> tuple[bool, str | None]:

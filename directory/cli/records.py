@@ -1,7 +1,8 @@
 """``smedir validate``, ``smedir import`` and ``smedir export``: records in files.
 
-The import driver reads batches, shows a progress bar and keeps every invalid
-record in a rejects file.
+The import driver reads batches ahead in a thread, shows progress (a bar on a
+terminal, lines with the rate in a log) and keeps every invalid record in a
+rejects file.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from pathlib import Path
 
 import click
@@ -16,8 +20,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import Engine
 
 from directory.cli.base import app_engine, app_node
+from directory.cli.progress import make_progress
 from directory.db import new_session, transaction
-from directory.fileformats import FileItem, read_items, write_csv, write_jsonl
+from directory.fileformats import FileItem, detect_format, read_items, write_csv, write_jsonl
 from directory.node import Node
 from directory.services.bulk import import_records, iter_published, system_admin
 from schemas import validate
@@ -48,12 +53,26 @@ def validate_command(files: tuple[str, ...]) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--review", is_flag=True, help="Send records to the review queue, not publish.")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Where to write invalid records.")
-@click.option("--batch-size", default=500, show_default=True)
-def import_command(file: str, review: bool, rejects: str | None, batch_size: int) -> None:
+@click.option("--batch-size", default=1000, show_default=True, help="Records per transaction.")
+@click.option(
+    "--progress-every",
+    default=10.0,
+    show_default=True,
+    help="Seconds between progress lines when stderr is not a terminal.",
+)
+def import_command(
+    file: str, review: bool, rejects: str | None, batch_size: int, progress_every: float
+) -> None:
     """Bulk-load records from JSON Lines or CSV; invalid ones go to a rejects file."""
     rejects_path = Path(rejects or f"{file}.rejects.jsonl")
     counts = run_import(
-        app_engine(), app_node(), Path(file), rejects_path, review=review, batch_size=batch_size
+        app_engine(),
+        app_node(),
+        Path(file),
+        rejects_path,
+        review=review,
+        batch_size=batch_size,
+        progress_every=progress_every,
     )
     summary = ", ".join(f"{o.value} {counts[o.value]}" for o in Outcome if counts[o.value])
     click.echo(f"{file}: {summary or 'nothing to import'}")
@@ -81,9 +100,14 @@ def export_command(fmt: str, output: str, include_deleted: bool) -> None:
     click.echo(f"exported {count} records", err=True)
 
 
-def _count_lines(path: Path) -> int:
+def _count_records(path: Path) -> int:
+    """Records in a JSON Lines or CSV file, for progress (0: not known without parsing)."""
+    fmt = detect_format(path)
+    if fmt == "json":
+        return 0
     with path.open("rb") as fh:
-        return sum(1 for line in fh if line.strip())
+        lines = sum(1 for line in fh if line.strip())
+    return max(lines - 1, 0) if fmt == "csv" else lines
 
 
 def run_import(
@@ -93,41 +117,46 @@ def run_import(
     rejects_path: Path,
     *,
     review: bool = False,
-    batch_size: int = 500,
+    batch_size: int = 1000,
     progress: bool = True,
+    progress_every: float = 10.0,
 ) -> Counter:
     """Import every record of a file; commit every ``batch_size``; return counts by outcome.
 
     Invalid records are written to ``rejects_path`` (JSON Lines: line, errors,
     the raw record), never dropped. A rejects file is only created when needed.
+    Progress goes to stderr: a bar on a terminal, else a line every
+    ``progress_every`` seconds with the count and the rate.
     """
     actor = system_admin()
     counts: Counter = Counter({o.value: 0 for o in Outcome})
     rejects = None
-    items = read_items(path)
-    total = _count_lines(path)
-    with click.progressbar(
-        length=total,
-        label=f"importing {path.name}",
-        file=None if progress else open("/dev/null", "w"),
-    ) as bar:
-        batch: list[FileItem] = []
-        for item in items:
-            batch.append(item)
-            if len(batch) >= batch_size:
-                rejects = _import_batch(
-                    engine, node, actor, batch, review, counts, rejects, rejects_path
-                )
-                bar.update(len(batch))
-                batch = []
-        if batch:
-            rejects = _import_batch(
-                engine, node, actor, batch, review, counts, rejects, rejects_path
-            )
-            bar.update(len(batch))
+    bar = make_progress(f"importing {path.name}", _count_records(path), progress, progress_every)
+    for batch in read_batches(path, batch_size):
+        rejects = _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path)
+        bar.update(len(batch))
+    bar.finish()
     if rejects is not None:
         rejects.close()
     return +counts
+
+
+def read_batches(path: Path, size: int) -> Iterator[list[FileItem]]:
+    """The file's items in batches, the next one read and parsed in a background thread.
+
+    Parsing holds the GIL, but the database driver releases it while it writes, so
+    reading batch n + 1 overlaps storing batch n (as a pull fetches its next page).
+    """
+    items = read_items(path)
+
+    def next_batch() -> list[FileItem]:
+        return list(islice(items, size))
+
+    with ThreadPoolExecutor(1, thread_name_prefix="import-read") as pool:
+        ahead = pool.submit(next_batch)
+        while batch := ahead.result():
+            ahead = pool.submit(next_batch)
+            yield batch
 
 
 def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path):

@@ -3,6 +3,7 @@ are in ``versions/``."""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -30,12 +31,20 @@ def upgrade_database(engine: Engine) -> None:
         command.upgrade(cfg, "heads")
 
 
+@cache
+def script_heads() -> frozenset[str]:
+    """The head revisions of our migration scripts, read once per process.
+
+    The scripts ship with the code and do not change while it runs; building
+    Alembic's script directory parses every one of them, too slow for each /healthz.
+    """
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+
+
 def pending_migrations(engine: Engine) -> list[str]:
-    """Revision ids not yet applied (empty when the schema is current)."""
-    script = ScriptDirectory.from_config(alembic_config(engine))
+    """Revision ids not yet applied (empty when the schema is current); reads the database."""
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
-    heads = set(script.get_heads())
-    if heads <= current:
-        return []
-    return sorted(heads - current)
+    return sorted(script_heads() - current)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from directory import permissions
@@ -27,7 +27,13 @@ from directory.records import (
     parse_json,
     registration_record_id,
 )
-from directory.services.changes import ApplyResult, apply_remote_changes, write_listings
+from directory.services.changes import (
+    ApplyResult,
+    apply_remote_changes,
+    bound_timestamp,
+    select_by_ids,
+    write_listings,
+)
 from directory.services.errors import InvalidRecord, PermissionDenied
 from directory.services.listings import (
     check_draft,
@@ -70,10 +76,25 @@ def import_records(
         new_docs.append({**data, "id": rid, "origin": node.id, "version": 1})
         results[i] = ApplyResult(rid, 1, Outcome.CREATED)
     publish_new_records(session, actor, new_docs)
+    replicas = [i for i, doc in enumerate(docs) if results[i] is None and _is_replica(doc, node)]
+    if replicas:  # other origins: applied by the version rule, in bulk as a pull does
+        applied = apply_remote_changes(
+            session, [docs[i] for i in replicas], node=node, source_peer=None, relay=True
+        )
+        for i, result in zip(replicas, applied, strict=True):
+            results[i] = result
     for i, doc in enumerate(docs):
         if results[i] is None:
             results[i] = import_record(session, actor, doc, node=node, review=review)
     return results  # type: ignore[return-value]
+
+
+def _is_replica(doc: Any, node: Node) -> bool:
+    """A record whose origin is another node (``import_record`` applies it by the version rule)."""
+    if not isinstance(doc, dict):
+        return False
+    origin = doc.get("origin")
+    return bool(origin) and origin != node.id
 
 
 def _local_new_id(doc: Any, node: Node) -> str | None:
@@ -92,11 +113,7 @@ def _local_new_id(doc: Any, node: Node) -> str | None:
 
 
 def _existing_ids(session: Session, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found.update(session.execute(select(Listing.id).where(Listing.id.in_(chunk))).scalars())
-    return found
+    return {rid for (rid,) in select_by_ids(session, "SELECT id FROM listings WHERE id IN", ids)}
 
 
 def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None:
@@ -104,26 +121,36 @@ def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None
     if not docs:
         return
     now = utcnow()
-    stamped = [{**doc, "updated_at": isoformat_z(now)} for doc in docs]
+    updated_at = isoformat_z(now)
+    stamped = [{**doc, "updated_at": updated_at} for doc in docs]
     write_listings(session, stamped, [], source_peer=None)
-    session.execute(
-        insert(Revision.__table__),
+    conn = session.connection()
+    stamp = bound_timestamp(conn, now)
+    kind, state = RevisionKind.IMPORT.value, RevisionState.PUBLISHED.value
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    # plain tuples to the driver's executemany, as write_listings does (the hot path of an import)
+    conn.exec_driver_sql(
+        f"INSERT INTO revisions ({', '.join(_REVISION_COLUMNS)})"
+        f" VALUES ({', '.join([mark] * len(_REVISION_COLUMNS))})",
         [
-            {
-                "listing_id": doc["id"],
-                "number": 1,
-                "kind": RevisionKind.IMPORT,
-                "state": RevisionState.PUBLISHED,
-                "document": canonical_json(business_data(doc)),
-                "author_id": actor.id,
-                "created_at": now,
-                "submitted_at": now,
-                "decided_at": now,
-                "published_version": 1,
-            }
-            for doc in stamped
+            (doc["id"], 1, kind, state, canonical_json(data), actor.id, stamp, stamp, stamp, 1)
+            for doc, data in zip(stamped, (business_data(doc) for doc in docs), strict=True)
         ],
     )
+
+
+_REVISION_COLUMNS = (
+    "listing_id",
+    "number",
+    "kind",
+    "state",
+    "document",
+    "author_id",
+    "created_at",
+    "submitted_at",
+    "decided_at",
+    "published_version",
+)
 
 
 def import_record(

@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from directory.models import ChangeCounter, ChangeLogEntry, Listing, ListingState
@@ -24,6 +24,7 @@ from directory.records import (
     id_origin,
     is_tombstone,
     listing_columns,
+    listing_values,
     widen_shares,
 )
 from schemas import ValidationIssue, load_isic, validate_record
@@ -64,15 +65,20 @@ def isic_sections() -> dict[str, str]:
     return {code: row["section"] for code, row in load_isic().items()}
 
 
+_COUNTER = ChangeCounter.__table__
+_NEXT_SEQ = (
+    update(_COUNTER)
+    .where(_COUNTER.c.id == 1)
+    .values(value=_COUNTER.c.value + bindparam("count"))
+    .returning(_COUNTER.c.value)
+)
+
+
 def next_change_seq(session: Session, count: int = 1) -> int:
     """Reserve ``count`` sequence numbers; returns the last. Holds the counter row lock."""
-    stmt = (
-        update(ChangeCounter)
-        .where(ChangeCounter.id == 1)
-        .values(value=ChangeCounter.value + count)
-        .returning(ChangeCounter.value)
-    )
-    return session.execute(stmt).scalar_one()
+    # a Core statement on the session's connection: the ORM's bulk-UPDATE handling
+    # (synchronising objects of a table nobody loads) cost more than the UPDATE itself
+    return session.connection().execute(_NEXT_SEQ, {"count": count}).scalar_one()
 
 
 def stamp_envelope(doc: dict[str, Any], listing: Listing, version: int, now: datetime) -> dict:
@@ -211,14 +217,27 @@ def _newest_per_id(docs: list[Any], results: list) -> dict[str, int]:
 
 def held_versions(session: Session, ids: list[str]) -> dict[str, tuple[str, int]]:
     """id -> (origin, version) of the listings held here among ``ids``."""
-    held: dict[str, tuple[str, int]] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(Listing.id, Listing.origin, Listing.version).where(Listing.id.in_(chunk))
-        )
-        held.update({rid: (origin, version) for rid, origin, version in rows})
-    return held
+    rows = select_by_ids(session, "SELECT id, origin, version FROM listings WHERE id IN", ids)
+    return {rid: (origin, version) for rid, origin, version in rows}
+
+
+IN_CHUNK = 500
+
+
+def select_by_ids(session: Session, sql: str, ids: list[str]) -> list[tuple]:
+    """Rows of ``sql`` + ``(ids...)``, in chunks, as plain tuples through the driver.
+
+    A hot path of pulls and imports: an expanding ``IN`` built by SQLAlchemy is
+    compiled afresh for every chunk, which costs more than the primary-key probes.
+    """
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows: list[tuple] = []
+    for start in range(0, len(ids), IN_CHUNK):
+        chunk = ids[start : start + IN_CHUNK]
+        marks = ", ".join([mark] * len(chunk))
+        rows += conn.exec_driver_sql(f"{sql} ({marks})", tuple(chunk)).all()
+    return rows
 
 
 def _decide(doc: dict, held: tuple[str, int] | None, node: Node) -> ApplyResult:
@@ -264,32 +283,35 @@ def write_listings(
         return
     last = next_change_seq(session, len(docs))
     conn = session.connection()
-    stamp = _bound_timestamp(conn, utcnow())
+    stamp = bound_timestamp(conn, utcnow())
     sections = isic_sections()
     shared = _shared_ever(session, [doc["id"] for doc in updates])
+    published, withdrawn = ListingState.PUBLISHED.value, ListingState.WITHDRAWN.value
     rows, log = [], []
-    for offset, doc in enumerate(docs):
-        seq = last - len(docs) + 1 + offset
-        deleted = is_tombstone(doc)
-        state = ListingState.WITHDRAWN.value if deleted else ListingState.PUBLISHED.value
-        extracted = listing_columns(doc, sections)
-        hub_ever, peers_ever = widen_shares(*shared.get(doc["id"], (False, None)), extracted)
+    for seq, doc in enumerate(docs, start=last - len(docs) + 1):
+        rid, version = doc["id"], doc["version"]
+        deleted = doc.get("deleted") is True
+        extracted = listing_values(doc, sections)
+        hub_ever, peers_ever = widen_shares(
+            *shared.get(rid, (False, None)),
+            {"share_hub": extracted[_SHARE_HUB], "share_peers": extracted[_SHARE_PEERS]},
+        )
         rows.append(
             (
                 doc["origin"],
-                state,
-                doc["version"],
+                withdrawn if deleted else published,
+                version,
                 seq,
                 canonical_json(doc),
                 stamp,
                 source_peer,
-                *(extracted[c] for c in LISTING_EXTRACTED_COLUMNS),
+                *extracted,
                 hub_ever,
                 peers_ever,
-                doc["id"],
+                rid,
             )
         )
-        log.append((seq, doc["id"], doc["version"], deleted, stamp))
+        log.append((seq, rid, version, deleted, stamp))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     if inserts:
         columns = ", ".join((*LISTING_COLUMNS, "id", "created_at"))
@@ -308,23 +330,27 @@ def write_listings(
     conn.exec_driver_sql(sql, log)
 
 
+_SHARE_HUB = LISTING_EXTRACTED_COLUMNS.index("share_hub")
+_SHARE_PEERS = LISTING_EXTRACTED_COLUMNS.index("share_peers")
+
+
 def _shared_ever(session: Session, ids: list[str]) -> dict[str, tuple[bool, str | None]]:
     """id -> (shared_hub_ever, shared_peers_ever) of listings about to be updated."""
-    shared: dict[str, tuple[bool, str | None]] = {}
-    for start in range(0, len(ids), 500):
-        rows = session.execute(
-            select(Listing.id, Listing.shared_hub_ever, Listing.shared_peers_ever).where(
-                Listing.id.in_(ids[start : start + 500])
-            )
-        )
-        shared.update({rid: (hub, peers) for rid, hub, peers in rows})
-    return shared
+    sql = "SELECT id, shared_hub_ever, shared_peers_ever FROM listings WHERE id IN"
+    return {rid: (hub, peers) for rid, hub, peers in select_by_ids(session, sql, ids)}
 
 
-def _bound_timestamp(conn, moment: datetime):
-    """A timestamp as the driver wants it for a timezone-aware DateTime column."""
+def bound_timestamp(conn, moment: datetime):
+    """A timestamp as the driver wants it for a timezone-aware DateTime column.
+
+    On SQLite it is turned into text here, once, exactly as the sqlite3 module's
+    default adapter would for every row of an ``executemany``.
+    """
     process = Listing.__table__.c.updated_at.type.bind_processor(conn.dialect)
-    return process(moment) if process else moment
+    value = process(moment) if process else moment
+    if conn.dialect.name == "sqlite" and isinstance(value, datetime):
+        return value.isoformat(" ")
+    return value
 
 
 def _expire_cached(session: Session, ids: list[str]) -> None:

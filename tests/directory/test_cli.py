@@ -199,3 +199,56 @@ def test_a_command_on_an_uninitialised_database_says_to_run_init(tmp_path):
                     cwd=tmp_path, stdin="correct horse battery 42\n")  # fmt: skip
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "run `smedir init`" in result.stderr and "no such table: users" in result.stderr
+
+
+def _replicas(record_doc: dict, count: int) -> list[dict]:
+    """Records of origin th (another node), each with its own id; record 5 is invalid."""
+    docs = []
+    for i in range(count):
+        doc = copy.deepcopy(record_doc)
+        doc.update(id=f"th:rec{i}", origin="th", version=1)
+        doc["registration"] = {**doc["registration"], "number": f"TH-{i:06d}"}
+        if i == 5:
+            doc["address"] = {**doc["address"], "province": "KH-99"}
+        docs.append(doc)
+    return docs
+
+
+def test_import_replicas_of_another_origin_by_the_version_rule(tmp_path, db_url, record_doc):
+    config = write_config(tmp_path, db_url)
+    docs = _replicas(record_doc, 20)
+    docs.append({**docs[3], "version": 2, "names": {"km": "ថ្មី", "en": "Newer"}})
+    data = tmp_path / "th.jsonl"
+    data.write_text("".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs), "utf-8")
+    first = smedir("import", str(data), "--config", str(config), "--batch-size", "8")
+    assert f"{data}: created 19, updated 1, rejected 1" in first.stdout, first.stderr[-2000:]
+    assert "6: /address/province" in first.stderr
+    engine = make_engine(db_url)
+    with new_session(engine) as s:
+        rows = dict(s.execute(select(Listing.id, Listing.version)).all())
+        revisions = s.execute(select(func.count()).select_from(Revision)).scalar_one()
+    engine.dispose()
+    assert len(rows) == 19 and rows["th:rec3"] == 2 and "th:rec5" not in rows
+    assert revisions == 0  # a replica is the origin's published version, not an edit here
+    again = smedir("import", str(data), "--config", str(config))
+    assert f"{data}: unchanged 20, rejected 1" in again.stdout, again.stderr[-2000:]
+    assert _counts(db_url) == (19, 0, 20)  # two versions of th:rec3 were published
+
+
+def test_import_to_a_log_prints_progress_lines_with_count_and_rate(tmp_path, db_url, record_doc):
+    config = write_config(tmp_path, db_url)
+    data = tmp_path / "sme.jsonl"
+    with data.open("w", encoding="utf-8") as fh:
+        for doc in _records(record_doc, 30, 0.01):
+            fh.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    result = smedir("import", str(data), "--config", str(config), "--batch-size", "10",
+                    "--progress-every", "0")  # fmt: skip
+    assert f"{data}: created 29, rejected 1" in result.stdout
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("importing sme.jsonl")]
+    assert lines[0] == "importing sme.jsonl: 30 records"
+    counts = [ln.split(": ", 1)[1].split(" records")[0] for ln in lines[1:]]
+    assert counts == ["10 of 30", "20 of 30", "30 of 30", "30 of 30"]  # one per batch, then done
+    assert all(" records/s, " in ln for ln in lines[1:]) and "(100%)" in lines[-1]
+    quiet = smedir("import", str(data), "--config", str(config))  # default: every 10 s
+    progress = [ln for ln in quiet.stderr.splitlines() if ln.startswith("importing")]
+    assert len(progress) == 2 and "30 of 30 records (100%)" in progress[-1]

@@ -94,3 +94,18 @@ def test_example_config_documents_every_key_and_loads():
     for key in PEER_DEFAULTS:
         assert f"# {key} = " in text or f"# [peers.{key}]" in text, f"peers.{key} undocumented"
     load_config(path, environ={})
+
+
+def test_healthz_reports_a_pending_migration_every_time_it_asks(app, engine):
+    """The script heads are read once per process; the database's revisions on every call."""
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0004'")
+    assert pending_migrations(engine) == ["0004"]
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json["database"] == "pending"
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0004')")
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json["database"] == "ok"

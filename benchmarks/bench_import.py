@@ -1,0 +1,144 @@
+"""``smedir import`` vs a full pull of the same records, and both vs the raw ceiling, in one run.
+
+python benchmarks/bench_import.py [--db sqlite|postgresql] [--sizes 10000,100000]
+                                  [--page 1000] [--db-prefix NAME]
+
+For each size N, with the machinery of ``bench_sync.py``:
+
+1. the raw ceiling: parse + validate + insert of the N records into ``listings`` and
+   ``change_log`` of a fresh migrated database (DB-API ``executemany``, no ORM);
+2. a full pull of the N records from node "th" into a fresh node "kh" over HTTP;
+3. ``smedir import`` of th's export file (JSON Lines, the same N records) into a
+   fresh database of node kh: replicas of another origin, applied by the version rule;
+4. ``smedir import`` of the same file into a fresh database of node th: the node's own
+   records, published as version 1 with their import revisions.
+
+Each import runs the real command (``directory.cli``) in a subprocess with its output
+on a pipe, timed from the call to its exit (modules imported and validators compiled
+beforehand, as for the pull). Goal: each import's records/s >= the full pull's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_sync import Databases, pull, raw_ceiling, seed_source, start_source  # noqa: E402
+
+from directory.db import make_engine, new_session  # noqa: E402
+from directory.fileformats import write_jsonl  # noqa: E402
+from directory.services.bulk import iter_published  # noqa: E402
+
+IMPORTER = """
+import json, sys, time
+from directory.cli import cli
+import directory.cli.records, directory.services.bulk
+from schemas import validate
+validate({}, "change")
+config, path = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+try:
+    cli.main(["import", path, "--config", config], prog_name="smedir")
+    code = 0
+except SystemExit as exc:
+    code = exc.code
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "code": code}))
+"""
+
+
+def export_file(url: str, path: Path) -> int:
+    """Node th's published records as ``smedir export`` writes them."""
+    engine = make_engine(url)
+    with new_session(engine) as s, path.open("w", encoding="utf-8") as out:
+        count = write_jsonl(iter_published(s), out)
+    engine.dispose()
+    return count
+
+
+def write_config(workdir: Path, node: str, url: str) -> Path:
+    """A node config for ``smedir --config``."""
+    path = workdir / f"{node}-{abs(hash(url))}.toml"
+    instance = workdir / f"instance-{node}"
+    path.write_text(
+        f'[node]\nid = "{node}"\ncountry = "{node.upper()}"\ninstance_path = "{instance}"\n'
+        f'[database]\nurl = "{url}"\n[security]\nsecret_key = "bench"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_import(config: Path, path: Path, n: int) -> dict:
+    """``smedir import`` in a subprocess: seconds, the summary line, progress lines seen."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-c", IMPORTER, str(config), str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if result["code"] not in (0, None) or f"created {n}" not in out.stdout:
+        raise SystemExit(f"import failed: {out.stdout[-500:]} {out.stderr[-2000:]}")
+    result["progress_lines"] = sum(1 for ln in out.stderr.splitlines() if "records/s" in ln)
+    return result
+
+
+def run(dbs: Databases, tmp: Path, sizes: list[int], page: int) -> None:
+    for n in sizes:
+        source = dbs.new(f"th{n}")
+        seed_source(source, n)
+        data = tmp / f"th{n}.jsonl"
+        assert export_file(source, data) == n
+        raw = raw_ceiling(dbs.new(f"raw{n}"), n)
+        proc, base, token = start_source(source, tmp)
+        try:
+            full = pull(dbs.new(f"kh{n}"), base, token, page)["seconds"]
+        finally:
+            proc.terminate()
+            proc.wait()
+        replica = run_import(write_config(tmp, "kh", dbs.new(f"imkh{n}")), data, n)["seconds"]
+        own = run_import(write_config(tmp, "th", dbs.new(f"imth{n}")), data, n)["seconds"]
+        print(
+            f"n={n:>7}: raw {raw:6.2f} s ({n / raw:7.0f}/s)"
+            f" | pull {full:6.2f} s ({n / full:6.0f}/s) = {raw / full:.2f}x raw"
+            f" | import replicas {replica:6.2f} s ({n / replica:6.0f}/s)"
+            f" = {full / replica:.2f}x pull"
+            f" | import own {own:6.2f} s ({n / own:6.0f}/s) = {full / own:.2f}x pull",
+            flush=True,
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--page", type=int, default=1000)
+    parser.add_argument("--db-prefix", default="smedir_bench_import", help="PostgreSQL names")
+    args = parser.parse_args()
+    print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
+          f" {os.cpu_count()} CPUs, backend {args.db}, page {args.page},"
+          f" load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs = Databases(args.db, Path(tmp), args.db_prefix)
+        try:
+            run(dbs, Path(tmp), [int(s) for s in args.sizes.split(",")], args.page)
+        finally:
+            dbs.close()
+        print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
