@@ -16,6 +16,11 @@ For each size N, with the machinery of ``bench_sync.py``:
 Each import runs the real command (``directory.cli``) in a subprocess with its output
 on a pipe, timed from the call to its exit (modules imported and validators compiled
 beforehand, as for the pull). Goal: each import's records/s >= the full pull's.
+
+Each line also gives CPU seconds (user + system) of each side's own processes: the
+raw loop, the puller plus the feed server, the import command. On a machine shared
+with other jobs these move less than wall-clock times; the database server's CPU
+(PostgreSQL) is in neither.
 """
 
 from __future__ import annotations
@@ -46,14 +51,14 @@ import directory.cli.records, directory.services.bulk
 from schemas import validate
 validate({}, "change")
 config, path = sys.argv[1], sys.argv[2]
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 try:
     cli.main(["import", path, "--config", config], prog_name="smedir")
     code = 0
 except SystemExit as exc:
     code = exc.code
-seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "code": code}))
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({"seconds": seconds, "cpu": cpu, "code": code}))
 """
 
 
@@ -105,18 +110,27 @@ def run(dbs: Databases, tmp: Path, sizes: list[int], page: int) -> None:
         raw = raw_ceiling(dbs.new(f"raw{n}"), n)
         proc, base, token = start_source(source, tmp)
         try:
-            full = pull(dbs.new(f"kh{n}"), base, token, page)["seconds"]
+            full = pull(dbs.new(f"kh{n}"), base, token, page, proc.pid)
         finally:
             proc.terminate()
             proc.wait()
-        replica = run_import(write_config(tmp, "kh", dbs.new(f"imkh{n}")), data, n)["seconds"]
-        own = run_import(write_config(tmp, "th", dbs.new(f"imth{n}")), data, n)["seconds"]
+        replica = run_import(write_config(tmp, "kh", dbs.new(f"imkh{n}")), data, n)
+        own = run_import(write_config(tmp, "th", dbs.new(f"imth{n}")), data, n)
+        wall = {"raw": raw.seconds, "pull": full["seconds"]}
+        wall.update(replicas=replica["seconds"], own=own["seconds"])
+        cpu = {"raw": raw.cpu, "pull": full["cpu"], "replicas": replica["cpu"], "own": own["cpu"]}
         print(
-            f"n={n:>7}: raw {raw:6.2f} s ({n / raw:7.0f}/s)"
-            f" | pull {full:6.2f} s ({n / full:6.0f}/s) = {raw / full:.2f}x raw"
-            f" | import replicas {replica:6.2f} s ({n / replica:6.0f}/s)"
-            f" = {full / replica:.2f}x pull"
-            f" | import own {own:6.2f} s ({n / own:6.0f}/s) = {full / own:.2f}x pull",
+            f"n={n:>7}: raw {wall['raw']:6.2f} s ({n / wall['raw']:7.0f}/s)"
+            f" | pull {wall['pull']:6.2f} s ({n / wall['pull']:6.0f}/s)"
+            f" = {wall['raw'] / wall['pull']:.2f}x raw"
+            f" | import replicas {wall['replicas']:6.2f} s ({n / wall['replicas']:6.0f}/s)"
+            f" = {wall['pull'] / wall['replicas']:.2f}x pull"
+            f" | import own {wall['own']:6.2f} s ({n / wall['own']:6.0f}/s)"
+            f" = {wall['pull'] / wall['own']:.2f}x pull"
+            f"  [CPU s: raw {cpu['raw']:.2f}, pull {cpu['pull']:.2f}"
+            f" ({cpu['raw'] / cpu['pull']:.2f}x raw), import replicas {cpu['replicas']:.2f}"
+            f" ({cpu['pull'] / cpu['replicas']:.2f}x pull), import own {cpu['own']:.2f}"
+            f" ({cpu['pull'] / cpu['own']:.2f}x pull)]",
             flush=True,
         )
 

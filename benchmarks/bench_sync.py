@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import orjson
 
@@ -168,20 +169,24 @@ from schemas import validate
 import sync.adapters.feed, sync.adapters.jsonl, sync.adapters.oai
 validate({}, "feed-page"), validate({}, "change")
 store.live_count("th")
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 report = run_peer(store, peer, settings, "pull")
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 assert report.outcome == "success", report.error
 # VmHWM: this process's own peak (ru_maxrss would include the parent's RSS at fork time)
 hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split()[1]
-print(json.dumps({"seconds": seconds, "counts": report.counts.as_dict(),
+print(json.dumps({"seconds": seconds, "cpu": cpu, "counts": report.counts.as_dict(),
                   "maxrss_mb": int(hwm) / 1024}))
 """
 
 
-def pull(url: str, base: str, token: str, page: int) -> dict:
-    """Pull th into the kh database ``url`` in a subprocess; its time and peak RSS."""
+def pull(url: str, base: str, token: str, page: int, server_pid: int | None = None) -> dict:
+    """Pull th into the kh database ``url`` in a subprocess; its time and peak RSS.
+
+    ``cpu`` is the puller's CPU time plus, given ``server_pid``, the feed server's.
+    """
     env = {**os.environ, TOKEN_ENV: token, "PYTHONPATH": str(ROOT)}
+    server_cpu = process_cpu(server_pid) if server_pid else 0.0
     out = subprocess.run(
         [sys.executable, "-c", PULLER, url, base, str(page)],
         cwd=ROOT,
@@ -190,11 +195,27 @@ def pull(url: str, base: str, token: str, page: int) -> dict:
         text=True,
         check=True,
     )
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    if server_pid:
+        result["cpu"] += process_cpu(server_pid) - server_cpu
+    return result
 
 
-def raw_ceiling(url: str, n: int) -> float:
-    """Parse + validate + insert (same columns and indexes), DB-API only: seconds for N."""
+class Timing(NamedTuple):
+    """Wall-clock seconds, and CPU seconds of this side's own processes (not the database's)."""
+
+    seconds: float
+    cpu: float
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def raw_ceiling(url: str, n: int) -> Timing:
+    """Parse + validate + insert (same columns and indexes), DB-API only: time for N."""
     texts = [orjson.dumps(d) for batch in records(n) for d in batch]
     engine = make_engine(url)
     sections = isic_sections()
@@ -202,7 +223,7 @@ def raw_ceiling(url: str, n: int) -> float:
     placeholder = "?" if engine.dialect.name == "sqlite" else "%s"
     try:
         cur = conn.cursor()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         seq = 0
         for offset in range(0, n, 1000):
             rows, log = [], []
@@ -244,7 +265,7 @@ def raw_ceiling(url: str, n: int) -> float:
                 log,
             )
             conn.commit()
-        return time.perf_counter() - start
+        return Timing(time.perf_counter() - start, time.process_time() - cpu)
     finally:
         conn.close()
         engine.dispose()
@@ -282,14 +303,17 @@ def run(dbs: Databases, tmp: Path, sizes: list[int], memory_sizes: list[int], pa
         proc, base, token = start_source(source, tmp)
         try:
             target = dbs.new(f"kh{n}")
-            full = pull(target, base, token, page)
+            full = pull(target, base, token, page, proc.pid)
             assert full["counts"]["created"] == n, full
             rss[n] = full["maxrss_mb"]
             line = f"full pull n={n:>8}: {full['seconds']:8.2f} s  {n / full['seconds']:9.0f} rec/s"
             if n in sizes:
                 raw = raw_ceiling(dbs.new(f"raw{n}"), n)
-                ratio = raw / full["seconds"]
-                line += f"  raw ceiling {raw:6.2f} s  pull/raw = {ratio:.2f}x (goal >= 0.5x)"
+                ratio = raw.seconds / full["seconds"]
+                line += f"  raw ceiling {raw.seconds:6.2f} s  pull/raw = {ratio:.2f}x"
+                line += " (goal >= 0.5x)"
+                line += f"  [CPU: raw {raw.cpu:.2f} s, pull {full['cpu']:.2f} s,"
+                line += f" {raw.cpu / full['cpu']:.2f}x]"
             print(line + f"  peak RSS {full['maxrss_mb']:.0f} MB", flush=True)
             if n in sizes:
                 bump(source, 100)

@@ -59,17 +59,11 @@ def system_admin() -> User:
 def import_records(
     session: Session, actor: User, docs: list[Any], *, node: Node, review: bool = False
 ) -> list[ApplyResult]:
-    """Import a batch: new records of this node publish in bulk, the rest one by one."""
+    """Import a batch: new, unchanged and other-origin records in bulk, the rest one by one."""
     if not permissions.can_import(actor):
         raise PermissionDenied("import-admin-only")
-    fresh: dict[str, int] = {}
     results: list[ApplyResult | None] = [None] * len(docs)
-    if not review:
-        ids = {i: _local_new_id(doc, node) for i, doc in enumerate(docs)}
-        known = _existing_ids(session, [rid for rid in ids.values() if rid])
-        for i, rid in ids.items():
-            if rid and rid not in known and rid not in fresh:
-                fresh[rid] = i
+    fresh = _sort_own_records(session, docs, results, node=node, review=review)
     new_docs = []
     for rid, i in fresh.items():
         data = business_data(docs[i])
@@ -89,6 +83,26 @@ def import_records(
     return results  # type: ignore[return-value]
 
 
+def _sort_own_records(
+    session: Session, docs: list[Any], results: list, *, node: Node, review: bool
+) -> dict[str, int]:
+    """Valid records of this node: mark those equal to the published data UNCHANGED (as
+    ``import_record`` would, so re-importing a file is a bulk read) and return the ones
+    never seen (id -> index; publishing them is a bulk write unless ``review``)."""
+    ids = {i: rid for i, doc in enumerate(docs) if (rid := _local_id(doc, node))}
+    sql = "SELECT id, version, document FROM listings WHERE id IN"
+    held = {rid: (v, text) for rid, v, text in select_by_ids(session, sql, list(set(ids.values())))}
+    fresh: dict[str, int] = {}
+    for i, rid in ids.items():
+        if rid in held:
+            version, text = held[rid]
+            if text is not None and business_data(parse_json(text)) == business_data(docs[i]):
+                results[i] = ApplyResult(rid, version, Outcome.UNCHANGED)
+        elif not review and rid not in fresh:
+            fresh[rid] = i
+    return fresh
+
+
 def _is_replica(doc: Any, node: Node) -> bool:
     """A record whose origin is another node (``import_record`` applies it by the version rule)."""
     if not isinstance(doc, dict):
@@ -97,7 +111,7 @@ def _is_replica(doc: Any, node: Node) -> bool:
     return bool(origin) and origin != node.id
 
 
-def _local_new_id(doc: Any, node: Node) -> str | None:
+def _local_id(doc: Any, node: Node) -> str | None:
     """The id of a valid, non-tombstone record of this node (None when it needs the slow path)."""
     if not isinstance(doc, dict) or doc.get("origin", node.id) != node.id or is_tombstone(doc):
         return None
@@ -110,10 +124,6 @@ def _local_new_id(doc: Any, node: Node) -> str | None:
     if "registration" not in doc:
         return None
     return registration_record_id(node.id, doc["registration"])
-
-
-def _existing_ids(session: Session, ids: list[str]) -> set[str]:
-    return {rid for (rid,) in select_by_ids(session, "SELECT id FROM listings WHERE id IN", ids)}
 
 
 def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import directory.models  # noqa: F401  (registers every table)
@@ -100,12 +101,14 @@ def test_healthz_reports_a_pending_migration_every_time_it_asks(app, engine):
     """The script heads are read once per process; the database's revisions on every call."""
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
+    version = text("SELECT version_num FROM alembic_version ORDER BY version_num")
     with engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM alembic_version WHERE version_num = '0004'")
-    assert pending_migrations(engine) == ["0004"]
+        head = conn.execute(version).scalars().all()[-1]
+        conn.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": head})
+    assert pending_migrations(engine) == [head]
     response = client.get("/healthz")
     assert response.status_code == 503 and response.json["database"] == "pending"
     with engine.begin() as conn:
-        conn.exec_driver_sql("INSERT INTO alembic_version (version_num) VALUES ('0004')")
+        conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json["database"] == "ok"
