@@ -65,9 +65,8 @@ def import_records(
     results: list[ApplyResult | None] = [None] * len(docs)
     fresh = _sort_own_records(session, docs, results, node=node, review=review)
     new_docs = []
-    for rid, i in fresh.items():
-        data = business_data(docs[i])
-        new_docs.append({**data, "id": rid, "origin": node.id, "version": 1})
+    for rid, i in fresh.items():  # publish_new_records sets updated_at, the last system field
+        new_docs.append({**docs[i], "id": rid, "origin": node.id, "version": 1})
         results[i] = ApplyResult(rid, 1, Outcome.CREATED)
     publish_new_records(session, actor, new_docs)
     replicas = [i for i, doc in enumerate(docs) if results[i] is None and _is_replica(doc, node)]
@@ -126,6 +125,11 @@ def _local_id(doc: Any, node: Node) -> str | None:
     return registration_record_id(node.id, doc["registration"])
 
 
+def revision_json(doc: dict) -> str:
+    """The stored text of a revision: the document's business data, canonical JSON."""
+    return canonical_json(business_data(doc))
+
+
 def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None:
     """Publish never-seen records of this node as version 1, with their revisions, in bulk."""
     if not docs:
@@ -143,8 +147,8 @@ def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None
         f"INSERT INTO revisions ({', '.join(_REVISION_COLUMNS)})"
         f" VALUES ({', '.join([mark] * len(_REVISION_COLUMNS))})",
         [
-            (doc["id"], 1, kind, state, canonical_json(data), actor.id, stamp, stamp, stamp, 1)
-            for doc, data in zip(stamped, (business_data(doc) for doc in docs), strict=True)
+            (doc["id"], 1, kind, state, revision_json(doc), actor.id, stamp, stamp, stamp, 1)
+            for doc in stamped
         ],
     )
 
