@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 PathPart = str | int
@@ -67,6 +68,19 @@ _ENUM_MESSAGES = {
 _FALSE_MESSAGES = {"merged_into": 'is only allowed when reason is "merged"'}
 
 
+#: the message for a free-text field holding a character common#/$defs/text refuses
+CONTROL_MESSAGE = "must not contain control characters (such as NUL) or bidi override characters"
+
+
+@cache
+def _text_patterns() -> frozenset[str]:
+    """The patterns of common#/$defs/text and multilineText, read from the schema."""
+    from schemas.loader import BASE_URI, load_schemas
+
+    common = load_schemas()[f"{BASE_URI}/common/1.0.0/common.schema.json"]["$defs"]
+    return frozenset(common[name]["pattern"] for name in ("text", "multilineText"))
+
+
 def _plural(n: Any, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
@@ -92,6 +106,8 @@ def describe(keyword: str, field: str, detail: Any, fallback: str) -> str:
         case "const":
             return "must be " + ("true" if detail is True else repr(detail))
         case "pattern":
+            if detail in _text_patterns():
+                return CONTROL_MESSAGE
             return _PATTERN_MESSAGES.get(field, "has an invalid format")
         case "minLength":
             return "must not be empty" if detail == 1 else f"must be at least {detail} characters"

@@ -12,6 +12,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from referencing.exceptions import NoSuchResource
+from referencing.jsonschema import DRAFT202012
 
 from schemas.issues import ValidationIssue, finish, issues_for
 from schemas.loader import load_schemas, schema_for
@@ -38,15 +39,24 @@ def _no_remote(uri: str) -> Resource:
     raise NoSuchResource(ref=uri)
 
 
+def _without_dialect(schema: dict) -> dict:
+    # python-jsonschema picks the validator class from a subschema's "$schema" when a
+    # $ref enters another file, which would swap _Validator (ECMA '$') for the stock
+    # class; every file here is Draft 2020-12, so the resources are made as such.
+    return {k: v for k, v in schema.items() if k != "$schema"}
+
+
 @cache
 def _registry() -> Registry:
-    resources = [(uri, Resource.from_contents(s)) for uri, s in load_schemas().items()]
+    resources = [
+        (uri, DRAFT202012.create_resource(_without_dialect(s))) for uri, s in load_schemas().items()
+    ]
     return Registry(retrieve=_no_remote).with_resources(resources)
 
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
-    return _Validator(schema_for(kind), registry=_registry())
+    return _Validator(_without_dialect(schema_for(kind)), registry=_registry())
 
 
 def reference_validate(doc: Any, kind: str = "record") -> list[ValidationIssue]:

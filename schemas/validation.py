@@ -12,7 +12,7 @@ from schemas.loader import load_schemas, refuse_remote, schema_for
 
 # jsonschema_rs reports some keywords under other names
 _KEYWORDS = {"falseSchema": "false"}
-_DETAIL_KEYS = ("limit", "types", "options", "expected_value")
+_DETAIL_KEYS = ("limit", "types", "options", "expected_value", "pattern")
 
 
 @cache

@@ -73,7 +73,9 @@ class SmedirGroup(FlaskGroup):
         except DBAPIError as exc:
             first_line = str(exc.orig).strip().splitlines()[0]
             click.echo(f"database error: {first_line}", err=True)
-            click.echo("a new database, or a new version of smedir: run `smedir init`", err=True)
+            if schema_missing(exc):
+                hint = "a new database, or a new version of smedir: run `smedir init`"
+                click.echo(hint, err=True)
             sys.exit(1)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
@@ -83,6 +85,22 @@ class SmedirGroup(FlaskGroup):
         except click.exceptions.Abort:
             click.echo("Aborted!", err=True)
             sys.exit(1)
+
+
+#: PostgreSQL SQLSTATEs for a table or column that does not exist
+_UNDEFINED = ("42P01", "42703")
+
+
+def schema_missing(exc: DBAPIError) -> bool:
+    """True when a database error says a table or column is missing (not initialised/migrated).
+
+    Only then does "run `smedir init`" help; any other database error (a refused
+    value, a lost connection) gets no such hint.
+    """
+    if getattr(exc.orig, "sqlstate", None) in _UNDEFINED:
+        return True
+    message = str(exc.orig)
+    return message.startswith(("no such table", "no such column"))
 
 
 def _add_config_option(cmd: click.Command) -> None:

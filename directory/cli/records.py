@@ -25,6 +25,7 @@ from directory.db import new_session, transaction
 from directory.fileformats import FileItem, detect_format, read_items, write_csv, write_jsonl
 from directory.node import Node
 from directory.services.bulk import import_records, iter_published, system_admin
+from directory.services.isolation import apply_isolated
 from schemas import validate
 from sync.outcomes import Outcome
 
@@ -168,9 +169,12 @@ def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_p
             counts[Outcome.REJECTED.value] += 1
     with transaction(engine) as session:
         docs = [item.document for item in parsed]
-        for item, result in zip(
-            parsed, import_records(session, actor, docs, node=node, review=review), strict=True
-        ):
+        results = apply_isolated(
+            session,
+            lambda part: import_records(session, actor, part, node=node, review=review),
+            docs,
+        )
+        for item, result in zip(parsed, results, strict=True):
             counts[result.outcome.value] += 1
             if result.outcome in (Outcome.REJECTED, Outcome.CONFLICT):
                 errors = [{"path": i.path, "message": i.message} for i in result.issues]

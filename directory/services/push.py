@@ -7,7 +7,7 @@ change nothing. Receipt statuses: created, updated, deleted and held answer
 ``applied`` (held ones with the message "held for review"), unchanged answers
 ``unchanged``, rejected ones carry their JSON-pointer errors, and an item whose
 id is held here with another origin, or whose origin is this node, answers
-``conflict``.
+``conflict``. An item the database refuses is rejected alone (``apply_isolated``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from sqlmodel import Session
 from directory.node import Node
 from directory.services.changes import ApplyResult, apply_remote_changes
 from directory.services.errors import InvalidRecord, PermissionDenied
+from directory.services.isolation import apply_isolated
 from directory.services.reviews import hold_remote_changes
 from schemas import ValidationIssue, validate
 from sync.outcomes import Outcome
@@ -67,7 +68,13 @@ def push_changes(
     accepted = [d for d, r in zip(docs, results, strict=True) if r is None]
     relay = bool(peer_config.get("relay"))
     apply = hold_remote_changes if peer_config.get("trust") == "review" else apply_remote_changes
-    applied = iter(apply(session, accepted, node=node, source_peer=peer_id, relay=relay))
+    applied = iter(
+        apply_isolated(
+            session,
+            lambda batch: apply(session, batch, node=node, source_peer=peer_id, relay=relay),
+            accepted,
+        )
+    )
     results = [r if r is not None else next(applied) for r in results]
     return {"receipts": [receipt(r, d) for r, d in zip(results, docs, strict=True)]}
 

@@ -36,6 +36,7 @@ from directory.services.changes import (
     read_changes,
 )
 from directory.services.feed import PeerView, feed_items
+from directory.services.isolation import apply_isolated, storable
 from directory.services.reviews import hold_remote_changes
 from schemas import ValidationIssue
 from sync.adapters import PageItem, Receipt
@@ -58,10 +59,10 @@ def _quarantine_row(peer: str, run_id: int | None, item: PageItem, issues, now) 
     return {
         "peer": peer,
         "run_id": run_id,
-        "record_id": rid[:100] if isinstance(rid, str) else None,
+        "record_id": storable(rid)[:100] if isinstance(rid, str) else None,
         "version": version if isinstance(version, int) and not isinstance(version, bool) else None,
-        "payload": item.raw_text(),
-        "errors": _errors_json(issues),
+        "payload": storable(item.raw_text()),
+        "errors": storable(_errors_json(issues)),
         "created_at": now,
     }
 
@@ -220,7 +221,7 @@ class SqlSyncStore:
         """Apply, quarantine and move the pull checkpoint in one transaction."""
         with transaction(self.engine) as s:
             self._move(s, peer.id, PULL, expected, new_cursor)
-            results = self._apply(s, peer, [i.doc for i in accepted])
+            results = self._apply_isolated(s, peer, [i.doc for i in accepted])
             now = utcnow()
             rows = [_quarantine_row(peer.id, run_id, r.item, r.issues, now) for r in rejected]
             for item, result in zip(accepted, results, strict=True):
@@ -247,6 +248,10 @@ class SqlSyncStore:
             ).all()
         )
         return [r for r in rows if (r["record_id"], r["payload"]) not in known]
+
+    def _apply_isolated(self, s: Session, peer: PeerSpec, docs: list[Any]) -> list[Applied]:
+        """Apply in a savepoint; a record the database refuses is REJECTED alone."""
+        return apply_isolated(s, lambda batch: self._apply(s, peer, batch), docs)
 
     def _apply(self, s: Session, peer: PeerSpec, docs: list[Any]) -> list[Applied]:
         if not docs:
@@ -418,13 +423,15 @@ class SqlSyncStore:
         with transaction(self.engine) as s:
             if issues:
                 s.execute(
-                    update(t).where(t.c.id == quarantine_id).values(errors=_errors_json(issues))
+                    update(t)
+                    .where(t.c.id == quarantine_id)
+                    .values(errors=storable(_errors_json(issues)))
                 )
                 return None
-            [result] = self._apply(s, peer, [item.doc])
+            [result] = self._apply_isolated(s, peer, [item.doc])
             if result.outcome == Outcome.REJECTED:
                 errors = _errors_json(result.issues or [ValidationIssue("", result.message)])
-                s.execute(update(t).where(t.c.id == quarantine_id).values(errors=errors))
+                s.execute(update(t).where(t.c.id == quarantine_id).values(errors=storable(errors)))
                 return result
             s.execute(
                 update(t)

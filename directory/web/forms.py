@@ -102,6 +102,10 @@ MESSAGES = {
     "too_many": _l("Give at most %(n)s entries."),
     "not_allowed": _l("This field is not allowed."),
     "invalid": _l("This value is not valid."),
+    "control": _l(
+        "Remove the control or text-direction characters (such as NUL) from this text;"
+        " they are often pasted in by accident."
+    ),
 }
 
 # What a "format" or "choice" error asks for, by the name of the field (the pointer's end).
@@ -127,6 +131,7 @@ _CLASSES = (
     ("required", re.compile(r"^is required$")),
     ("names", re.compile(r"^must have at least one of")),
     ("empty", re.compile(r"^must not be (empty|blank)")),
+    ("control", re.compile(r"^must not contain control characters")),
     ("integer", re.compile(r"^must be an integer")),
     ("number", re.compile(r"^must be a number")),
     ("boolean", re.compile(r"^must be true or false")),
@@ -222,13 +227,14 @@ def document_from_form(form: MultiDict) -> dict[str, Any]:
     no row. Unknown pointers go into the document too, so the schema names them;
     a pointer deeper than any the schema allows is cut one level below that
     depth, which the schema refuses just the same (and nothing recurses deeper).
+    A textarea's line breaks (CRLF from browsers) become LF, as the schema wants.
     """
     tree: dict[str, Any] = {}
     limit = max_depth("draft") + 1
     for key in form:
         if not key.startswith("/"):
             continue
-        values = [v.strip() for v in form.getlist(key)]
+        values = [v.replace("\r\n", "\n").strip() for v in form.getlist(key)]
         pointer = "/".join(key.split("/", limit + 1)[: limit + 1])
         if pointer in LIST_FIELDS:
             _put(tree, pointer, [v for v in values if v])

@@ -24,7 +24,10 @@ def load_examples(subdir: str) -> list[tuple[str, dict]]:
 
 # Characters that sit on the edges of the patterns: separators, white space that
 # Python and Rust classify differently, Khmer letters and digits, a trailing newline.
-_ALPHABET = "aZ09@.:-_+ /~TZ\n\t\u00a0\u3000\u200b\x1c\x7f\u1780\u17b6\u17e1é"
+_ALPHABET = (
+    "aZ09@.:-_+ /~TZ\n\t\r\x00\x85\x9f\xa0\u00a0\u3000\u200b\u200e\u202a\u202e\u2066\u2069"
+    "\x1c\x7f\u1780\u17b6\u17e1é"
+)
 _WEIRD = [
     None,
     True,
@@ -47,6 +50,12 @@ _WEIRD = [
     " ",
     "\u3000",
     "x" * 201,
+    "a\x00b",
+    "\u202egnp.exe",
+    "line\nline",
+    "tab\there",
+    "cr\r\nlf",
+    "c1\x85",
     "x" * 5001,
     [],
     {},
