@@ -44,6 +44,9 @@ def create_app(
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_converters(app)
     app.teardown_appcontext(close_session)
+    from directory.web import security_headers
+
+    security_headers.init_app(app)
     _init_extensions(app)
     _register_faces(app)
     return app
