@@ -2,12 +2,26 @@
 
 CSV columns are dotted paths into the record (``names.km``, ``address.province``).
 Lists of codes (``sectors``, ``export_markets``, ``sharing.peers``) are joined
-with ``;``; lists of objects (``products``, ``certifications``,
-``contact.social``) are JSON text in their cell. Empty cells are left out.
+with ``;``, an empty list is written ``[]``; lists of objects (``products``,
+``certifications``, ``contact.social``) are JSON text in their cell. Empty cells
+are left out. Text cells are read as written (not trimmed), so export -> import
+-> export gives the same bytes.
+
+Formula cells (CSV injection, OWASP): a text cell starting with ``= + - @``, tab
+or carriage return would run as a formula in a spreadsheet, so export writes it
+with a leading apostrophe (``'=SUM(1+1)``), which spreadsheets show as text.
+Import removes one leading apostrophe when a formula character or another
+apostrophe follows it, so the value read back is the original; a text that
+itself starts with an apostrophe is exported with a second one for that reason.
+Numbers (``-12.5`` in ``geo.lat``) are written as they are.
+
+Files must be UTF-8 (a byte-order mark is allowed). Reading stops at the first
+line that is not, with an item that names the line (``unreadable``).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -72,6 +86,9 @@ BOOL_COLUMNS = {
 }
 LIST_COLUMNS = {"sectors", "export_markets", "sharing.peers"}
 JSON_COLUMNS = {"contact.social", "products", "certifications"}
+EMPTY_LIST = "[]"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TEXT_GUARD = "'"
 
 
 @dataclass
@@ -82,6 +99,7 @@ class FileItem:
     document: Any = None
     kind: str = "change"
     error: str | None = None
+    unreadable: bool = False  # the file could not be read from this line on
 
     @property
     def schema_kind(self) -> str:
@@ -105,19 +123,48 @@ def detect_format(path: str | Path) -> str:
 
 
 def read_items(path: str | Path) -> Iterator[FileItem]:
-    """Every record in a file, streaming; parse failures come back as items with an error."""
+    """Every record in a file, streaming; parse failures come back as items with an error.
+
+    A line that is not UTF-8 ends the file with an ``unreadable`` item naming it.
+    """
     fmt = detect_format(path)
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    try:
         if fmt == "jsonl":
-            yield from _read_jsonl(fh)
+            yield from _read_jsonl(_utf8_lines(path))
         elif fmt == "csv":
-            yield from _read_csv(fh)
+            yield from _read_csv(_utf8_lines(path))
         else:
-            yield from _read_json(fh)
+            yield from _read_json(_utf8_lines(path))
+    except NotUtf8 as exc:
+        yield FileItem(exc.line, error=str(exc), unreadable=True)
 
 
-def _read_jsonl(fh: TextIO) -> Iterator[FileItem]:
-    for number, line in enumerate(fh, start=1):
+class NotUtf8(ValueError):
+    """A line of a file that does not decode as UTF-8."""
+
+    def __init__(self, line: int, error: UnicodeDecodeError):
+        self.line = line
+        byte = error.object[error.start : error.start + 1].hex()
+        super().__init__(
+            f"not UTF-8 text (byte 0x{byte} at column {error.start + 1});"
+            " save the file as UTF-8 and try again"
+        )
+
+
+def _utf8_lines(path: str | Path) -> Iterator[str]:
+    """The file's lines as text, line ends kept; NotUtf8 names the first line that is not."""
+    with open(path, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise NotUtf8(number, exc) from None
+
+
+def _read_jsonl(lines: Iterator[str]) -> Iterator[FileItem]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -126,9 +173,9 @@ def _read_jsonl(fh: TextIO) -> Iterator[FileItem]:
             yield FileItem(number, error=f"not valid JSON ({exc.msg} at column {exc.colno})")
 
 
-def _read_json(fh: TextIO) -> Iterator[FileItem]:
+def _read_json(lines: Iterator[str]) -> Iterator[FileItem]:
     try:
-        data = json.load(fh)
+        data = json.loads("".join(lines))
     except json.JSONDecodeError as exc:
         yield FileItem(exc.lineno, error=f"not valid JSON ({exc.msg})")
         return
@@ -140,8 +187,8 @@ def _read_json(fh: TextIO) -> Iterator[FileItem]:
         yield FileItem(1, data)
 
 
-def _read_csv(fh: TextIO) -> Iterator[FileItem]:
-    reader = csv.DictReader(fh)
+def _read_csv(lines: Iterator[str]) -> Iterator[FileItem]:
+    reader = csv.DictReader(lines)
     unknown = set(reader.fieldnames or ()) - set(CSV_COLUMNS)
     if unknown:
         yield FileItem(1, error=f"unknown columns: {', '.join(sorted(unknown))}")
@@ -163,27 +210,42 @@ def unflatten(row: dict[str, str]) -> dict[str, Any]:
         *parents, leaf = column.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        node[leaf] = _cell_value(column, cell.strip())
+        node[leaf] = _cell_value(column, cell)
     return doc
 
 
 def _cell_value(column: str, cell: str) -> Any:
+    typed = cell.strip()
     try:
         if column in INT_COLUMNS:
-            return int(cell)
+            return int(typed)
         if column in FLOAT_COLUMNS:
-            return float(cell)
+            return int(typed) if typed.lstrip("-").isdigit() else float(typed)
         if column in JSON_COLUMNS:
-            return json.loads(cell)
+            return json.loads(typed)
     except ValueError:
         raise ValueError(f"column {column}: cannot read {cell!r}") from None
     if column in BOOL_COLUMNS:
-        lowered = cell.casefold()
+        lowered = typed.casefold()
         if lowered not in ("true", "false", "1", "0", "yes", "no"):
             raise ValueError(f"column {column}: expected true or false, got {cell!r}")
         return lowered in ("true", "1", "yes")
     if column in LIST_COLUMNS:
-        return [part.strip() for part in cell.split(";") if part.strip()]
+        if typed == EMPTY_LIST:
+            return []
+        return [part.strip() for part in typed.split(";") if part.strip()]
+    return unguard(cell)
+
+
+def guard(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    return TEXT_GUARD + text if text.startswith((*FORMULA_START, TEXT_GUARD)) else text
+
+
+def unguard(cell: str) -> str:
+    """The original text of a cell written by ``guard`` (other cells are returned as they are)."""
+    if cell.startswith(TEXT_GUARD) and cell[1:].startswith((*FORMULA_START, TEXT_GUARD)):
+        return cell[1:]
     return cell
 
 
@@ -197,13 +259,15 @@ def flatten(doc: dict[str, Any]) -> dict[str, str]:
         if value is None:
             continue
         if column in JSON_COLUMNS:
-            row[column] = json.dumps(value, ensure_ascii=False)
+            row[column] = guard(json.dumps(value, ensure_ascii=False))
         elif column in LIST_COLUMNS:
-            row[column] = ";".join(value)
+            row[column] = guard(";".join(value)) if value else EMPTY_LIST
         elif isinstance(value, bool):
             row[column] = "true" if value else "false"
+        elif isinstance(value, int | float):
+            row[column] = str(value)  # a number, never a formula
         else:
-            row[column] = str(value)
+            row[column] = guard(str(value))
     return row
 
 

@@ -134,6 +134,9 @@ def run_import(
     rejects = None
     bar = make_progress(f"importing {path.name}", _count_records(path), progress, progress_every)
     for batch in read_batches(path, batch_size):
+        for item in batch:
+            if item.unreadable:  # one line naming the file and line; what came before imports
+                click.echo(f"{path}:{item.line}: {item.error}", err=True)
         rejects = _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path)
         bar.update(len(batch))
     bar.finish()
@@ -182,7 +185,7 @@ def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_p
     for item, errors in failed:
         if rejects is None:
             rejects = rejects_path.open("w", encoding="utf-8")
-        for error in errors:
+        for error in errors if not item.unreadable else ():  # already said with the file name
             click.echo(f"{item.line}: {error['path'] or '/'} {error['message']}", err=True)
         record = {"line": item.line, "errors": errors, "record": item.document}
         rejects.write(json.dumps(record, ensure_ascii=False) + "\n")
