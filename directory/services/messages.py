@@ -46,6 +46,9 @@ MESSAGES: dict[str, str] = {
     "revision-not-pending": N_("This revision is no longer waiting for review."),
     "reason-required": N_("Please give a reason the owner will see."),
     "incoming-approve-or-reject": N_("A record from a peer can only be approved or rejected."),
+    "revision-not-valid": N_(
+        "This revision does not pass validation (see the warnings): request changes or reject it."
+    ),
     "peer-id-invalid": N_("Choose one of the peers configured on this node."),
     "peer-not-configured": N_("Choose one of the peers configured on this node."),
     "scopes-invalid": N_("Choose at least one scope: what this peer may do with the token."),

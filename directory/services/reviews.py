@@ -31,6 +31,7 @@ from directory.services.changes import (
 )
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 from directory.services.listings import open_revision, publish_revision
+from schemas import validate
 from sync.outcomes import Outcome
 
 
@@ -106,16 +107,20 @@ def approve_revision(
 ) -> Revision:
     """Approve a pending revision: it becomes the published version."""
     revision, listing = _decide(session, actor, revision_id, Decision.APPROVE, reason, node)
+    doc = parse_json(revision.document)
     if revision.kind == RevisionKind.REMOTE:
-        doc = parse_json(revision.document)
         [result] = apply_remote_changes(
             session, [doc], node=node, source_peer=revision.source_peer, relay=True
         )
+        if result.outcome == Outcome.REJECTED:
+            raise InvalidTransition("revision-not-valid")
         revision.state = RevisionState.APPROVED
         revision.published_version = doc["version"] if result.outcome.changed else None
         session.add(revision)
         session.flush()
         return revision
+    if validate(doc, "draft"):  # stored before a schema rule that it breaks
+        raise InvalidTransition("revision-not-valid")
     publish_revision(session, listing, revision, RevisionState.APPROVED)
     return revision
 

@@ -270,3 +270,27 @@ def test_the_review_page_flags_a_phone_number_that_cannot_exist(app):
         app, owner, doc | {"registration": {**doc["registration"], "number": "00099999"}}
     )
     assert "Check before approving" not in client.get(f"/review/{fine}?lang=en").text
+
+
+def test_a_revision_stored_before_the_nul_rule_cannot_be_approved_but_can_be_sent_back(app):
+    """Issue 10.1: approving a revision with a NUL answered 500 on PostgreSQL, forever."""
+    _, owner = signed_in(app)
+    listing_id, rev_id = pending_listing(app, owner, RICE)
+    with new_session(app.extensions["smedir.engine"], write=True) as session:
+        revision = session.get(Revision, rev_id)  # as stored before the schema refused NUL
+        revision.document = revision.document.replace('"en":"', '"en":"\\u0000', 1)
+        session.add(revision)
+        session.commit()
+    client, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    response = post_form(client, f"/review/{rev_id}?lang=en", {"decision": "approve"})
+    assert response.status_code == 302
+    follow = client.get(response.headers["Location"] + "?lang=en").text
+    assert "does not pass validation" in follow
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.PENDING
+    assert read(app, lambda s: s.get(Listing, listing_id)).state != ListingState.PUBLISHED
+    reason = "Please retype the English name."
+    sent_back = post_form(
+        client, f"/review/{rev_id}", {"decision": "request_changes", "reason": reason}
+    )
+    assert sent_back.status_code == 302
+    assert read(app, lambda s: s.get(Revision, rev_id)).state == RevisionState.CHANGES_REQUESTED
