@@ -6,12 +6,14 @@ here, and no framing by anyone (``frame-ancestors 'none'`` plus ``X-Frame-Option
 DENY`` for older browsers), so review and admin forms cannot be clickjacked. A
 template that really needs an inline ``<script>`` or ``<style>`` calls
 ``csp_nonce()`` and puts the value in the element's ``nonce`` attribute; the nonce,
-fresh for each response, is then added to the policy of that response only.
+fresh for each response, is then added to the policy of that response only. The
+map's tile server (``map.tile_url``), when configured, is the one other image source.
 """
 
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g
 
@@ -43,9 +45,21 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(nonce: str | None = None) -> str:
-    """The policy text, with ``nonce`` allowed for scripts and styles when given."""
+def tile_source(tile_url: str) -> str | None:
+    """The CSP source of a map tile server URL template (``{s}.`` subdomains as ``*.``)."""
+    parts = urlsplit(tile_url)
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or not host or "{" in host:
+        return None
+    return f"{parts.scheme}://{host}"
+
+
+def content_security_policy(nonce: str | None = None, images: str | None = None) -> str:
+    """The policy text, with ``nonce`` allowed for scripts and styles when given, and
+    ``images`` (the configured map tile server) as a further image source."""
     policy = dict(POLICY)
+    if images:
+        policy["img-src"] += f" {images}"
     if nonce:
         for directive in ("script-src", "style-src"):
             policy[directive] += f" 'nonce-{nonce}'"
@@ -55,11 +69,12 @@ def content_security_policy(nonce: str | None = None) -> str:
 def init_app(app: Flask) -> None:
     """Set the headers on every response of ``app`` (HSTS too when running in production)."""
     production = app.config["SMEDIR"]["security"]["production"]
+    tiles = tile_source(app.config["SMEDIR"].get("map", {}).get("tile_url", ""))
     app.add_template_global(csp_nonce)
 
     @app.after_request
     def _set_headers(response: Response) -> Response:
-        policy = content_security_policy(g.get("csp_nonce"))
+        policy = content_security_policy(g.get("csp_nonce"), tiles)
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)

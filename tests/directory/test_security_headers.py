@@ -108,3 +108,14 @@ def test_production_adds_strict_transport_security(app_factory, db_url):
         assert response.headers["Strict-Transport-Security"].startswith("max-age=")
     finally:
         engine_of(app).dispose()
+
+
+def test_the_configured_map_tile_server_may_serve_images(app_factory, db_url):
+    tiles = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"
+    app = app_factory(db_url, map={"tile_url": tiles})
+    try:
+        csp = app.test_client().get("/").headers["Content-Security-Policy"]
+        assert "img-src 'self' data: https://*.tile.openstreetmap.org;" in csp
+        assert "script-src 'self';" in csp  # nothing else widens
+    finally:
+        engine_of(app).dispose()
