@@ -50,7 +50,7 @@ MESSAGES: dict[str, str] = {
         "This revision does not pass validation (see the warnings): request changes or reject it."
     ),
     "peer-id-invalid": N_("Choose one of the peers configured on this node."),
-    "peer-not-configured": N_("Choose one of the peers configured on this node."),
+    "peer-not-configured": N_("peer %(peer)r is not configured on this node"),
     "scopes-invalid": N_("Choose at least one scope: what this peer may do with the token."),
     "invalid-record": N_("The record is not valid."),
     # accounts
