@@ -106,4 +106,6 @@ def test_the_owner_sees_a_peers_refusal_on_the_listing_page(
     login(client, email)
     page = client.get(f"/my/listings/{rejected}/edit?lang=en").text
     assert "Refused by the peer directory th (version 1)" in page
-    assert "<code>/names</code> not accepted here" in page
+    # the field, a message in the page's language, and the peer's own words quoted
+    assert "<code>/names</code> This value is not valid." in page
+    assert '<q class="peer-words">not accepted here</q>' in page
