@@ -1,33 +1,29 @@
-"""schemathesis, run against /api/openapi.json on a live server: no 5xx, nothing off the document.
+"""schemathesis, with all its checks, against /api/openapi.json on a live seeded server.
 
-It runs as a subprocess (the ``schemathesis run`` command) against the real
-HTTP server on 127.0.0.1, with a peer token that may read the feed and push,
-and a signed-in owner's session cookie and CSRF header, so the exchange and
-owner operations are exercised past authentication. A fixed seed and a bounded
-number of examples keep it reproducible and under a minute.
+It runs the ``schemathesis run`` command as a subprocess against the real HTTP
+server on 127.0.0.1. Each operation gets the token of the security scheme it
+declares (``schemathesis.toml`` beside this file): the exchange operations a
+peer token that may read the feed and push, the owner operations an SME
+owner's personal token. The server holds published listings, and the owner has
+one of their own, so operations are exercised past authentication and lookup.
+A fixed seed and a bounded number of examples keep it reproducible and short.
 """
 
 from __future__ import annotations
 
-import re
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-import requests
 
-from tests.directory.exchange_fixtures import PEERS, engine_of, peer_token, publish_own
-from tests.directory.pages_helpers import PASSWORD, add_account
+from directory.db import new_session
+from directory.services import personal_tokens
+from tests.directory.exchange_fixtures import PEERS, add_user, engine_of, peer_token, publish_own
 
-CHECKS = ",".join(
-    [
-        "not_a_server_error",
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_headers_conformance",
-        "response_schema_conformance",
-    ]
-)
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+MAX_EXAMPLES = 5
 
 
 @pytest.fixture
@@ -37,65 +33,56 @@ def app(app_factory, db_url):
     engine_of(app).dispose()
 
 
-def _owner_session(url: str, app) -> tuple[str, str]:
-    """Sign an owner in over HTTP; returns (Cookie header value, CSRF token)."""
-    email = add_account(app)
-    http = requests.Session()
-    page = http.get(f"{url}/login", timeout=10)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-    response = http.post(
-        f"{url}/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert response.status_code == 302
-    page = http.get(f"{url}/login", timeout=10)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
-    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-    return cookie, match.group(1) if match else token
+def _personal_token(app, owner) -> str:
+    with new_session(engine_of(app), write=True) as session:
+        _row, plaintext = personal_tokens.create_personal_token(session, owner, "schemathesis")
+        session.commit()
+    return plaintext
 
 
-def test_schemathesis_finds_no_server_error_and_no_violation(
-    app, live_server, draft_data, tmp_path
-):
-    for _ in range(3):
-        publish_own(app, draft_data)
-    _, token = peer_token(app, "th", "feed:read", "changes:push")
+def test_schemathesis_with_every_check_finds_nothing(app, live_server, draft_data, tmp_path):
+    owner = add_user(app)
+    for n in range(3):
+        publish_own(app, draft_data, owner=owner if n == 0 else None)
+    _, peer = peer_token(app, "th", "feed:read", "changes:push")
+    env = {
+        **os.environ,
+        "SMEDIR_ST_PEER_TOKEN": peer,
+        "SMEDIR_ST_PERSONAL_TOKEN": _personal_token(app, owner),
+    }
     server = live_server(app)
-    cookie, csrf = _owner_session(server.url, app)
     command = [
         sys.executable,
         "-m",
         "schemathesis.cli",
+        "--config-file",
+        str(CONFIG),
         "run",
         f"{server.url}/api/openapi.json",
         "--checks",
-        CHECKS,
+        "all",
         "--max-examples",
-        "15",
+        str(MAX_EXAMPLES),
         "--seed",
-        "20261121",
+        "20261129",
         "--workers",
         "2",
-        "--phases",
-        "examples,fuzzing",
         "--request-timeout",
-        "10",
+        "60",
+        "--max-response-time",  # a functional test, not a timed one: only a hang fails it
+        "60",
         "--no-shrink",
         "--suppress-health-check",
         "all",
-        "-H",
-        f"Authorization: Bearer {token}",
-        "-H",
-        f"Cookie: {cookie}",
-        "-H",
-        f"X-CSRFToken: {csrf}",
         "--report",
         "junit",
         "--report-dir",
         str(tmp_path),
     ]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    assert "passed" in result.stdout
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=900, cwd=tmp_path, env=env
+    )
+    (tmp_path / "schemathesis.txt").write_text(result.stdout + result.stderr, encoding="utf-8")
+    summary = result.stdout.split("SUMMARY")[-1]
+    assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-2000:]
+    assert "Tested: 10" in summary and "failure" not in summary.replace("0 failures", "")
