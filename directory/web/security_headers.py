@@ -12,6 +12,7 @@ map's tile server (``map.tile_url``), when configured, is the one other image so
 
 from __future__ import annotations
 
+import functools
 import secrets
 from urllib.parse import urlsplit
 
@@ -45,6 +46,7 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+@functools.lru_cache(maxsize=8)
 def tile_source(tile_url: str) -> str | None:
     """The CSP source of a map tile server URL template (``{s}.`` subdomains as ``*.``)."""
     parts = urlsplit(tile_url)
@@ -69,11 +71,12 @@ def content_security_policy(nonce: str | None = None, images: str | None = None)
 def init_app(app: Flask) -> None:
     """Set the headers on every response of ``app`` (HSTS too when running in production)."""
     production = app.config["SMEDIR"]["security"]["production"]
-    tiles = tile_source(app.config["SMEDIR"].get("map", {}).get("tile_url", ""))
     app.add_template_global(csp_nonce)
 
     @app.after_request
     def _set_headers(response: Response) -> Response:
+        # read per response (cached per URL), as the map template reads the same key
+        tiles = tile_source(app.config["SMEDIR"].get("map", {}).get("tile_url", ""))
         policy = content_security_policy(g.get("csp_nonce"), tiles)
         response.headers.setdefault("Content-Security-Policy", policy)
         for name, value in HEADERS.items():
