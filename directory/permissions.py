@@ -34,11 +34,20 @@ def can_withdraw_listing(actor: User | None, listing: Listing, node_id: str) -> 
     return can_edit_listing(actor, listing, node_id)
 
 
-def can_view_listing_private(actor: User | None, listing: Listing) -> bool:
-    """Drafts, pending edits and hidden contact data: the owner, focal points and admins."""
+def can_view_listing_private(
+    actor: User | None, listing: Listing, *, node_id: str, node_country: str
+) -> bool:
+    """Drafts, pending edits and hidden contact data: the owner, admins, and the focal
+    points whose review scope holds the listing (their country, for listings made here)."""
     if not _active(actor):
         return False
-    return listing.owner_id == actor.id or actor.role in (Role.FOCAL_POINT, Role.ADMIN)
+    if listing.owner_id == actor.id or actor.role == Role.ADMIN:
+        return True
+    return (
+        actor.role == Role.FOCAL_POINT
+        and listing.origin == node_id
+        and listing.country == reviewer_country(actor, node_country)
+    )
 
 
 def can_read_draft(actor: User | None, listing: Listing) -> bool:

@@ -164,9 +164,12 @@ def _own_listing(listing_id: str):
         listing = svc.get_listing(db_session(), listing_id)
     except NotFound:
         abort(404)
-    if not permissions.can_view_listing_private(current_actor(), listing):
+    node = get_node(current_app)
+    if not permissions.can_view_listing_private(
+        current_actor(), listing, node_id=node.id, node_country=node.country
+    ):
         abort(404)
-    if not permissions.can_edit_listing(current_actor(), listing, get_node(current_app).id):
+    if not permissions.can_edit_listing(current_actor(), listing, node.id):
         abort(403)
     return listing
 

@@ -139,7 +139,10 @@ def listing(listing_id: str):
         return error_page(410)
     if lst.state != ListingState.PUBLISHED or not lst.document:
         abort(404)
-    private = permissions.can_view_listing_private(current_actor(), lst)
+    node = get_node(current_app)
+    private = permissions.can_view_listing_private(
+        current_actor(), lst, node_id=node.id, node_country=node.country
+    )
     if not lst.share_public and not private:
         abort(404)
     doc = parse_json(lst.document)

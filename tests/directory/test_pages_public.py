@@ -103,6 +103,24 @@ def test_hidden_contact_stays_hidden(app):
     assert doc["contact"]["email"] in app.test_client().get(f"/listings/{shown_id}").text
 
 
+def test_hidden_contact_shows_only_to_focal_points_whose_scope_holds_the_listing(app):
+    """A Thai focal point reads a Cambodian listing's page as a visitor does."""
+    owner, reviewer = add_account(app), add_account(app, Role.FOCAL_POINT, "KH")
+    doc = next(d for d in KH_EXAMPLES.values() if d.get("contact", {}).get("email"))
+    hidden = {**doc, "sharing": {**doc["sharing"], "public": True, "contact_public": False}}
+    listing_id = published_listing(app, owner, hidden, reviewer)
+    seen = {}
+    for name, role, country in [
+        ("fp_kh", Role.FOCAL_POINT, "KH"),
+        ("fp_th", Role.FOCAL_POINT, "TH"),
+        ("admin", Role.ADMIN, None),
+    ]:
+        client = app.test_client()
+        login(client, add_account(app, role, country))
+        seen[name] = doc["contact"]["email"] in client.get(f"/listings/{listing_id}").text
+    assert seen == {"fp_kh": True, "fp_th": False, "admin": True}
+
+
 def test_drafts_pending_and_unshared_listings_are_404_for_visitors(app):
     owner, reviewer = add_account(app), add_account(app, Role.FOCAL_POINT, "KH")
     doc = next(iter(KH_EXAMPLES.values()))

@@ -45,7 +45,9 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_withdraw_listing", "own_withdrawn"): (F, F, F, F, F, F, F, F),
     ("can_withdraw_listing", "own_replica"): (F, F, F, F, F, F, F, F),
     ("can_view_listing_private", "own"): (F, T, T, T, T, T, F, F),
-    ("can_view_listing_private", "foreign"): (F, F, F, T, T, T, F, F),
+    ("can_view_listing_private", "foreign"): (F, F, F, T, F, T, F, F),
+    ("can_view_listing_private", "foreign_th_record"): (F, F, F, F, T, T, F, F),
+    ("can_view_listing_private", "foreign_replica"): (F, F, F, F, F, T, F, F),
     ("can_read_draft", "own"): (F, T, T, T, T, T, F, F),
     ("can_read_draft", "foreign"): (F, F, F, F, F, F, F, F),
     # revisions: "own" = the actor's listing and revision; foreign ones vary by
@@ -133,7 +135,9 @@ def decide(action: str, obj: str, actor: User | None) -> bool:
     listing = make_listing(actor, obj)
     if action in ("can_edit_listing", "can_withdraw_listing"):
         return fn(actor, listing, NODE_ID)
-    if action in ("can_view_listing_private", "can_read_draft"):
+    if action == "can_view_listing_private":
+        return fn(actor, listing, node_id=NODE_ID, node_country=NODE_COUNTRY)
+    if action == "can_read_draft":
         return fn(actor, listing)
     if action in ("can_review_revision", "can_read_revision"):
         revision = make_revision(actor, obj, listing)
