@@ -52,15 +52,7 @@ def read_revision(
     nothing about revisions the actor may not see.
     """
     revision, listing = get_revision(session, revision_id)
-    allowed = permissions.can_read_revision(
-        actor,
-        listing,
-        revision,
-        node_id=node.id,
-        node_country=node.country,
-        record_country=_record_country(revision),
-    )
-    if not allowed:
+    if not _permitted(permissions.can_read_revision, actor, listing, revision, node):
         raise NotFound("revision-not-found", id=revision_id)
     return revision, listing
 
@@ -69,11 +61,9 @@ def _record_country(revision: Revision) -> str | None:
     return parse_json(revision.document).get("address", {}).get("country")
 
 
-def _decide(
-    session: Session, actor: User, revision_id: int, decision: Decision, reason: str | None, node
-) -> tuple[Revision, Listing]:
-    revision, listing = get_revision(session, revision_id)
-    allowed = permissions.can_review_revision(
+def _permitted(check, actor: User, listing: Listing, revision: Revision, node) -> bool:
+    """A revision permission (read or decide) asked with this node's scope facts."""
+    return check(
         actor,
         listing,
         revision,
@@ -81,7 +71,13 @@ def _decide(
         node_country=node.country,
         record_country=_record_country(revision),
     )
-    if not allowed:
+
+
+def _decide(
+    session: Session, actor: User, revision_id: int, decision: Decision, reason: str | None, node
+) -> tuple[Revision, Listing]:
+    revision, listing = get_revision(session, revision_id)
+    if not _permitted(permissions.can_review_revision, actor, listing, revision, node):
         raise PermissionDenied("review-not-allowed")
     if revision.state != RevisionState.PENDING:
         raise InvalidTransition("revision-not-pending")
