@@ -53,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "review": {
         "verified_fields": ["names", "registration", "legal_form", "address", "sectors"],
     },
+    "quality": {"reconfirm_months": 12},
     "map": {"tile_url": "", "attribution": "", "max_zoom": 18},
     "search": {"page_size": 20, "max_page_size": 100, "csv_per_minute": 6},
     "mail": {
@@ -205,6 +206,8 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
         raise ConfigError(source, "node.country", "must be an ISO 3166-1 alpha-2 code")
     instance = Path(node["instance_path"])
     node["instance_path"] = str(instance if instance.is_absolute() else base_dir / instance)
+    if not 1 <= cfg["quality"]["reconfirm_months"] <= 120:
+        raise ConfigError(source, "quality.reconfirm_months", "must be between 1 and 120")
     if not cfg["database"]["url"]:
         cfg["database"]["url"] = f"sqlite:///{Path(node['instance_path']) / 'smedir.sqlite3'}"
     sec = cfg["security"]

@@ -9,8 +9,9 @@ import orjson
 
 from directory.search.tokens import index_text
 
-ENVELOPE_FIELDS = ("id", "origin", "version", "updated_at", "sharing")
-SYSTEM_FIELDS = ("id", "origin", "version", "updated_at")  # only the origin sets these
+ENVELOPE_FIELDS = ("id", "origin", "version", "updated_at", "sharing", "freshness")
+# only the origin sets these (freshness: the daily job and the owner's confirmation)
+SYSTEM_FIELDS = ("id", "origin", "version", "updated_at", "freshness")
 DEFAULT_SHARING = {"public": True, "hub": False, "peers": [], "contact_public": False}
 REGISTRATION_NAMESPACE = uuid.UUID("6f1c7f7e-4c1a-4b8e-9a55-5d2b1c0e9a10")
 
@@ -88,6 +89,7 @@ def listing_columns(doc: dict[str, Any], isic_sections: dict[str, str]) -> dict[
         "hs_codes": _spaced(hs_codes(doc)),
         "export_markets": _spaced(doc.get("export_markets", [])),
         "registration_number": registration_key(doc.get("registration", {}).get("number")),
+        "lapsed": is_lapsed(doc),
     }
 
 
@@ -110,10 +112,16 @@ LISTING_EXTRACTED_COLUMNS = (
     "hs_codes",
     "export_markets",
     "registration_number",
+    "lapsed",
 )
 _NULLABLE_COLUMNS = tuple(
     c for c in LISTING_EXTRACTED_COLUMNS if c not in ("share_public", "share_hub")
 )
+
+
+def is_lapsed(doc: dict[str, Any]) -> bool:
+    """True when the origin marked the record lapsed: not confirmed by its owner in time."""
+    return doc.get("freshness", {}).get("status") == "lapsed"
 
 
 def listing_values(doc: dict[str, Any], isic_sections: dict[str, str]) -> tuple:

@@ -22,9 +22,14 @@ from directory.models.sync import (  # noqa: F401  (registers the sync tables)
     SyncCheckpoint,
     SyncRun,
 )
+from directory.models.trust import Claim, ClaimRole, ClaimState, FreshnessReminder
 from directory.models.users import Role, User
 
 __all__ = [
+    "Claim",
+    "ClaimRole",
+    "ClaimState",
+    "FreshnessReminder",
     "AuditEntry",
     "LoginFailure",
     "PasswordReset",

@@ -115,6 +115,10 @@ class Listing(SQLModel, table=True):
     hs_codes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # " 0904 "
     export_markets: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     registration_number: str | None = Field(default=None, max_length=60)  # registration_key()
+    # the record's freshness.status is "lapsed" (extracted, so search ranks it lower)
+    lapsed: bool | None = None
+    # own records: when the owner last confirmed or edited it (None: never, see freshness.py)
+    confirmed_at: datetime | None = None
 
 
 class Revision(SQLModel, table=True):

@@ -41,6 +41,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     # None until the owner opens the link mailed at sign-up; only then may they sign in
     email_confirmed_at: datetime | None = None
+    # a mail to this address failed permanently (SMTP 5xx) or an admin marked it bounced
+    mail_bounced_at: datetime | None = None
 
     @property
     def is_admin(self) -> bool:
