@@ -48,7 +48,12 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from directory.db import make_engine, transaction  # noqa: E402
 from directory.migrations import upgrade_database  # noqa: E402
 from directory.node import Node  # noqa: E402
-from directory.records import canonical_json, listing_columns, widen_shares  # noqa: E402
+from directory.records import (  # noqa: E402
+    canonical_json,
+    listing_columns,
+    public_ever,
+    widen_shares,
+)
 from directory.services.changes import apply_remote_changes, isic_sections  # noqa: E402
 from schemas import load_countries, load_isic, load_provinces, validate_record  # noqa: E402
 
@@ -235,6 +240,7 @@ def raw_ceiling(url: str, n: int) -> Timing:
                 cols = listing_columns(doc, sections)
                 # the consent record of the past, as a first version sets it
                 cols["shared_hub_ever"], cols["shared_peers_ever"] = widen_shares(False, None, cols)
+                cols["shared_public_ever"] = public_ever(False, cols)
                 rows.append(
                     (
                         doc["id"],

@@ -138,9 +138,16 @@ def widen_shares(
     Consent only ever widens this record of the past: a destination that some
     version was shared with keeps learning what happens to the record (a
     tombstone when consent ends); one that never was learns nothing, not even its id.
+    The public pages' counterpart is ``shared_public_ever`` (``public_ever``).
     """
     peers = set((peers_ever or "").split()) | set((columns["share_peers"] or "").split())
     return bool(hub_ever) or bool(columns["share_hub"]), _spaced(sorted(peers))
+
+
+def public_ever(was_public: bool | None, columns: dict[str, Any]) -> bool:
+    """``shared_public_ever`` after one more version: once public, always an OAI-PMH item
+    (a deleted one when withdrawn or hidden); never public, never named in public."""
+    return bool(was_public) or bool(columns["share_public"])
 
 
 def _spaced(values) -> str | None:

@@ -109,6 +109,8 @@ class Listing(SQLModel, table=True):
     # every destination any published version so far was shared with: who may get a tombstone
     shared_hub_ever: bool = False
     shared_peers_ever: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # some published version was public here: only such records are OAI-PMH items (deleted or not)
+    shared_public_ever: bool = False
     # words (ICU-segmented, case-folded) that the full-text index reads; see directory.search
     search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     search_names: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -1,10 +1,11 @@
 """What the OAI-PMH repository holds, read from the listings table.
 
-Items are every listing that was ever published here (own records and
-replicas). An item is a live record when it is published and publicly shared
-(the same rule as the public search); otherwise, once published, it is a
-*deleted* item: withdrawn, closed or merged records, and records whose owner
-no longer shares them publicly. Deletions are kept forever
+Items are the listings some published version of which was public here (own
+records and replicas, ``shared_public_ever``): a record that was never public
+is no item at all, not even a deleted header, so its id never leaks. An item is
+a live record when it is published and publicly shared (the same rule as the
+public search); otherwise it is a *deleted* item: withdrawn, closed or merged
+records, and records whose owner no longer shares them publicly. Deletions are kept forever
 (``deletedRecord=persistent``). Datestamps are the local time of the last
 change, in seconds, so incremental harvesting by ``from`` never misses an
 item; lists are ordered by change sequence number, which resumption tokens
@@ -44,6 +45,11 @@ class Item:
     sets: tuple[str, ...]
     document: str | None
     contact_public: bool = False
+
+
+def _items():
+    """The condition for being an item: published here once, and public then."""
+    return and_(Listing.change_seq.is_not(None), Listing.shared_public_ever.is_(True))
 
 
 def _live():
@@ -123,7 +129,7 @@ def list_items(
     with_documents: bool,
 ) -> tuple[list[Item], int, bool]:
     """Items after ``after_seq`` matching the filters; returns (items, total matching, more?)."""
-    conditions = [Listing.change_seq.is_not(None)]
+    conditions = [_items()]
     if set_spec:
         conditions.append(set_condition(set_spec))
     if since is not None:
@@ -145,18 +151,14 @@ def list_items(
 
 
 def get_item(session: Session, record_id: str) -> Item | None:
-    """The item for a record id, if it was ever published here."""
-    row = session.execute(
-        select(*_columns(True)).where(Listing.id == record_id, Listing.change_seq.is_not(None))
-    ).first()
+    """The item for a record id, if it was ever published here publicly."""
+    row = session.execute(select(*_columns(True)).where(Listing.id == record_id, _items())).first()
     return _item(row, True) if row else None
 
 
 def earliest_datestamp(session: Session) -> datetime | None:
     """The oldest datestamp of any item."""
-    return session.execute(
-        select(func.min(Listing.updated_at)).where(Listing.change_seq.is_not(None))
-    ).scalar_one()
+    return session.execute(select(func.min(Listing.updated_at)).where(_items())).scalar_one()
 
 
 def all_sets(session: Session) -> list[tuple[str, str]]:
@@ -165,10 +167,14 @@ def all_sets(session: Session) -> list[tuple[str, str]]:
     countries = load_countries()
     provinces = _province_names()
     sections = _sections()
-    held = {c for (c,) in session.execute(select(Listing.country).distinct()) if c in countries}
+    held = {
+        c
+        for (c,) in session.execute(select(Listing.country).where(_items()).distinct())
+        if c in countries
+    }
     held_provinces = {
         p
-        for (p,) in session.execute(select(Listing.province).distinct())
+        for (p,) in session.execute(select(Listing.province).where(_items()).distinct())
         if p and is_set(f"province:{p}")
     }
     held |= {"KH"}

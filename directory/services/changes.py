@@ -25,6 +25,7 @@ from directory.records import (
     is_tombstone,
     listing_columns,
     listing_values,
+    public_ever,
     widen_shares,
 )
 from schemas import ValidationIssue, load_isic, validate_record
@@ -107,6 +108,7 @@ def publish_document(session: Session, listing: Listing, doc: dict[str, Any]) ->
     listing.shared_hub_ever, listing.shared_peers_ever = widen_shares(
         listing.shared_hub_ever, listing.shared_peers_ever, columns
     )
+    listing.shared_public_ever = public_ever(listing.shared_public_ever, columns)
     session.add(listing)
     session.add(
         ChangeLogEntry(seq=seq, record_id=listing.id, version=doc["version"], deleted=deleted)
@@ -266,6 +268,7 @@ LISTING_COLUMNS = (
     *LISTING_EXTRACTED_COLUMNS,
     "shared_hub_ever",
     "shared_peers_ever",
+    "shared_public_ever",
 )
 
 
@@ -292,10 +295,13 @@ def write_listings(
         rid, version = doc["id"], doc["version"]
         deleted = doc.get("deleted") is True
         extracted = listing_values(doc, sections)
+        hub_ever, peers_ever, was_public = shared.get(rid, (False, None, False))
         hub_ever, peers_ever = widen_shares(
-            *shared.get(rid, (False, None)),
+            hub_ever,
+            peers_ever,
             {"share_hub": extracted[_SHARE_HUB], "share_peers": extracted[_SHARE_PEERS]},
         )
+        was_public = was_public or bool(extracted[_SHARE_PUBLIC])
         rows.append(
             (
                 doc["origin"],
@@ -308,6 +314,7 @@ def write_listings(
                 *extracted,
                 hub_ever,
                 peers_ever,
+                was_public,
                 rid,
             )
         )
@@ -330,14 +337,19 @@ def write_listings(
     conn.exec_driver_sql(sql, log)
 
 
+_SHARE_PUBLIC = LISTING_EXTRACTED_COLUMNS.index("share_public")
 _SHARE_HUB = LISTING_EXTRACTED_COLUMNS.index("share_hub")
 _SHARE_PEERS = LISTING_EXTRACTED_COLUMNS.index("share_peers")
 
 
-def _shared_ever(session: Session, ids: list[str]) -> dict[str, tuple[bool, str | None]]:
-    """id -> (shared_hub_ever, shared_peers_ever) of listings about to be updated."""
-    sql = "SELECT id, shared_hub_ever, shared_peers_ever FROM listings WHERE id IN"
-    return {rid: (hub, peers) for rid, hub, peers in select_by_ids(session, sql, ids)}
+def _shared_ever(session: Session, ids: list[str]) -> dict[str, tuple[bool, str | None, bool]]:
+    """id -> (shared_hub_ever, shared_peers_ever, shared_public_ever) of listings about to be
+    updated."""
+    sql = (
+        "SELECT id, shared_hub_ever, shared_peers_ever, shared_public_ever"
+        " FROM listings WHERE id IN"
+    )
+    return {rid: (hub, peers, pub) for rid, hub, peers, pub in select_by_ids(session, sql, ids)}
 
 
 def bound_timestamp(conn, moment: datetime):

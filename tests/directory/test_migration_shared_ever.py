@@ -1,4 +1,5 @@
-"""Migration 0006 backfills who each listing was ever shared with, from sharing and revisions."""
+"""Migrations 0006 and 0009 backfill who each listing was ever shared with, from sharing and
+revisions."""
 
 from __future__ import annotations
 
@@ -52,4 +53,33 @@ def test_backfill_widens_current_sharing_with_every_published_revision(engine):
         "kh:gone": (False, " vn "),
         "th:gone": (True, None),
         "kh:never": (False, None),
+    }
+
+
+def test_backfill_of_public_ever_reads_current_sharing_and_published_revisions(engine):
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0008")
+    with engine.begin() as conn:
+        rows = [
+            ("kh:live", "kh", "published", True),
+            ("kh:hidden", "kh", "published", False),  # public once, in a published revision
+            ("kh:never", "kh", "published", False),
+            ("th:gone", "th", "withdrawn", False),  # a replica: no history here
+        ]
+        for rid, origin, state, pub in rows:
+            values = {"id": rid, "origin": origin, "state": state, "pub": pub}
+            conn.execute(text(LISTING), {**values, "hub": True, "peers": None})
+        conn.execute(text(REVISION), {"id": "kh:hidden", "n": 1, "doc": _sharing(False, [])})
+        private = orjson.dumps({"sharing": {"public": False, "hub": True}}).decode()
+        conn.execute(text(REVISION), {"id": "kh:never", "n": 1, "doc": private})
+    upgrade_database(engine)
+    with engine.connect() as conn:
+        got = dict(conn.execute(text("SELECT id, shared_public_ever FROM listings")).all())
+    assert {rid: bool(v) for rid, v in got.items()} == {
+        "kh:live": True,
+        "kh:hidden": True,
+        "kh:never": False,
+        "th:gone": True,
     }

@@ -32,20 +32,25 @@ def app(app_factory, db_url):
 
 @pytest.fixture
 def repository(app, draft_data, record_doc):
-    """8 own records (5 live, 2 withdrawn, 1 no longer public) and 2 live replicas."""
+    """8 own records (5 live, 2 withdrawn, 1 no longer public) and 2 live replicas; and
+    records that were never public, which are no items at all: an own record shared only
+    with the hub, one withdrawn later, and a replica shared only with the hub."""
     owner = add_user(app)
     own = [publish_own(app, draft_data, owner=owner).id for _ in range(8)]
+    never = [publish_own(app, draft_data, owner=owner, public=False, hub=True).id for _ in "ab"]
     store_replicas(app, [replica(record_doc, "th", n) for n in range(2)])
+    store_replicas(app, [replica(record_doc, "th", 2, public=False, hub=True)])
     withdraw_own(app, own[0], owner)
     withdraw_own(app, own[1], owner)
+    withdraw_own(app, never[1], owner)
     private = {**draft_data, "sharing": {**draft_data["sharing"], "public": False}}
     edit_own(app, own[2], owner, private)
     live = set(own[3:]) | {"th:rec0", "th:rec1"}
-    return live, set(own[:3])
+    return live, set(own[:3]), {*never, "th:rec2"}
 
 
 def test_sickle_harvests_every_record_and_every_deletion(app, live_server, repository):
-    live, deleted = repository
+    live, deleted, _never_public = repository
     server = live_server(app)
     sickle = Sickle(f"{server.url}/oai", max_retries=0, timeout=10)
     assert sickle.Identify().deletedRecord == "persistent"
@@ -66,14 +71,23 @@ def test_sickle_harvests_every_record_and_every_deletion(app, live_server, repos
 
 
 def test_sickle_lists_identifiers_and_sets(app, live_server, repository):
-    live, deleted = repository
-    sickle = Sickle(f"{live_server(app).url}/oai", max_retries=0, timeout=10)
+    live, deleted, never_public = repository
+    url = f"{live_server(app).url}/oai"
+    sickle = Sickle(url, max_retries=0, timeout=10)
     headers = list(sickle.ListIdentifiers(metadataPrefix="oai_dc", ignore_deleted=False))
     assert {h.identifier.removeprefix("oai:kh:") for h in headers} == live | deleted
     specs = {s.setSpec for s in sickle.ListSets()}
     assert {"country:KH", "province:KH-12", "isic:C"} <= specs
     record = sickle.GetRecord(identifier=f"oai:kh:{sorted(deleted)[0]}", metadataPrefix="oai_dc")
     assert record.header.deleted
+    for record_id in never_public:  # not even a deleted header: its id never leaks
+        params = {
+            "verb": "GetRecord",
+            "identifier": f"oai:kh:{record_id}",
+            "metadataPrefix": "oai_dc",
+        }
+        answer = requests.get(url, params=params, timeout=10).text
+        assert 'code="idDoesNotExist"' in answer
 
 
 def test_a_token_can_be_required(app_factory, db_url, live_server, draft_data):
