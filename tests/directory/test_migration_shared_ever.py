@@ -1,4 +1,4 @@
-"""Migrations 0006 and 0009 backfill who each listing was ever shared with, from sharing and
+"""Migrations 0006 and 0010 backfill who each listing was ever shared with, from sharing and
 revisions."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_backfill_of_public_ever_reads_current_sharing_and_published_revisions(e
     cfg = alembic_config(engine)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0008")
+        command.downgrade(cfg, "0009")
     with engine.begin() as conn:
         rows = [
             ("kh:live", "kh", "published", True),

@@ -1,7 +1,7 @@
 """listings: whether some published version was public (only those are OAI-PMH items)
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29
 
 Backfill: the current public sharing, widened by the sharing of every published
@@ -16,8 +16,8 @@ import orjson
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
