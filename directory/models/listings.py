@@ -111,6 +111,8 @@ class Listing(SQLModel, table=True):
     shared_peers_ever: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # some published version was public here: only such records are OAI-PMH items (deleted or not)
     shared_public_ever: bool = False
+    # the listing steps the owner saved (" registration sharing "): done even if left empty
+    steps_saved: str | None = Field(default=None, max_length=200)
     # words (ICU-segmented, case-folded) that the full-text index reads; see directory.search
     search_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     search_names: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -70,12 +71,21 @@ def _next_number(session: Session, listing_id: str) -> int:
     return session.execute(stmt).scalar_one() + 1
 
 
-def create_draft(session: Session, actor: User, data: dict[str, Any], *, node: Node) -> Listing:
-    """A new listing owned by ``actor`` with its first revision as a draft."""
+def create_draft(
+    session: Session,
+    actor: User,
+    data: dict[str, Any],
+    *,
+    node: Node,
+    steps: Iterable[str] = (),
+) -> Listing:
+    """A new listing owned by ``actor`` with its first revision as a draft; ``steps`` are the
+    form steps the owner saved with it (see ``mark_steps_saved``)."""
     if not permissions.can_create_listing(actor):
         raise PermissionDenied("create-owner-only")
     doc = check_draft(data)
     listing = Listing(id=new_record_id(node.id), origin=node.id, owner_id=actor.id)
+    mark_steps_saved(listing, steps)
     session.add(listing)
     session.flush()
     session.add(
@@ -93,9 +103,16 @@ def create_draft(session: Session, actor: User, data: dict[str, Any], *, node: N
 
 
 def update_draft(
-    session: Session, actor: User, listing_id: str, data: dict[str, Any], *, node: Node
+    session: Session,
+    actor: User,
+    listing_id: str,
+    data: dict[str, Any],
+    *,
+    node: Node,
+    steps: Iterable[str] = (),
 ) -> Revision:
-    """Save the owner's edit into the open revision (creating one for a published listing).
+    """Save the owner's edit into the open revision (creating one for a published listing);
+    ``steps`` are the form steps this save covers (see ``mark_steps_saved``).
 
     Editing a revision that waits for review takes it back out of the queue.
     """
@@ -103,6 +120,7 @@ def update_draft(
     if not permissions.can_edit_listing(actor, listing, node.id):
         raise PermissionDenied("edit-not-allowed")
     doc = check_draft(data)
+    mark_steps_saved(listing, steps)
     revision = open_revision(session, listing_id)
     if revision is None:
         revision = Revision(
@@ -124,6 +142,18 @@ def update_draft(
     session.add(revision)
     session.flush()
     return revision
+
+
+def mark_steps_saved(listing: Listing, steps: Iterable[str]) -> None:
+    """Remember that the owner saved these form steps: a saved step counts as done even when
+    it holds nothing new (the sharing step starts with default choices, which say nothing)."""
+    saved = set((listing.steps_saved or "").split()) | set(steps)
+    listing.steps_saved = f" {' '.join(sorted(saved))} " if saved else None
+
+
+def steps_saved(listing: Listing | None) -> frozenset[str]:
+    """The form steps the owner saved so far."""
+    return frozenset((listing.steps_saved or "").split()) if listing is not None else frozenset()
 
 
 def _follow_up(session: Session, reviewed: Revision) -> Revision:

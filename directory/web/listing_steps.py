@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 
 from directory import phones
+from directory.records import DEFAULT_SHARING
 
 
 @dataclass(frozen=True)
@@ -149,14 +150,25 @@ def normalize_phone(doc: dict[str, Any], default_region: str) -> dict[str, Any]:
     return doc
 
 
-def is_done(doc: dict[str, Any], step: Step) -> bool:
-    """A step is done when any part it owns has a value."""
-    return any(_get(doc, pointer) not in (None, "", [], {}) for pointer in step.pointers)
+# What a new listing starts with: a value equal to it was not given by the owner.
+PREFILLED = {"/sharing": DEFAULT_SHARING}
+ALL_STEPS = tuple(step.key for step in STEPS)  # what the one-page form saves at once
 
 
-def progress(doc: dict[str, Any]) -> tuple[int, int]:
+def is_done(doc: dict[str, Any], step: Step, saved: frozenset[str] = frozenset()) -> bool:
+    """A step is done when the owner saved it, or when a part it owns holds a value the
+    owner gave (not just what a new listing starts with)."""
+    if step.key in saved:
+        return True
+    return any(
+        _get(doc, pointer) not in (None, "", [], {}, PREFILLED.get(pointer))
+        for pointer in step.pointers
+    )
+
+
+def progress(doc: dict[str, Any], saved: frozenset[str] = frozenset()) -> tuple[int, int]:
     """(steps done, steps in all), the basics not counted."""
-    return sum(is_done(doc, step) for step in STEPS), len(STEPS)
+    return sum(is_done(doc, step, saved) for step in STEPS), len(STEPS)
 
 
 def next_step(key: str) -> Step | None:

@@ -45,7 +45,8 @@ def new():
     doc = _sent_document(blank if step else {}, step)
     session = db_session()
     try:
-        listing = svc.create_draft(session, current_actor(), doc, node=node)
+        saved = (step.key,) if step else steps.ALL_STEPS
+        listing = svc.create_draft(session, current_actor(), doc, node=node, steps=saved)
     except InvalidRecord as exc:
         return _form_page(None, doc, exc, step=step), 422
     if request.form.get("action") == "submit":
@@ -70,7 +71,9 @@ def edit(listing_id: str):
         return _form_page(listing, doc, template="listings/steps.html")
     doc = _sent_document({}, None)
     try:
-        svc.update_draft(session, current_actor(), listing_id, doc, node=node)
+        svc.update_draft(
+            session, current_actor(), listing_id, doc, node=node, steps=steps.ALL_STEPS
+        )
     except InvalidRecord as exc:
         return _form_page(listing, doc, exc), 422
     if request.form.get("action") == "submit":
@@ -93,7 +96,7 @@ def step(listing_id: str, key: str):
         return _form_page(listing, saved, step=current)
     doc = _sent_document(saved, current)
     try:
-        svc.update_draft(session, current_actor(), listing_id, doc, node=node)
+        svc.update_draft(session, current_actor(), listing_id, doc, node=node, steps=(current.key,))
     except InvalidRecord as exc:
         return _form_page(listing, doc, exc, step=current), 422
     if request.form.get("action") == "submit":
@@ -206,13 +209,14 @@ def _form_page(
     errors = forms.field_errors(exc.issues) if exc else []
     status = history.listing_status(db_session(), listing) if listing else None
     peers = [p["id"] for p in current_app.config["SMEDIR"]["peers"]]
-    done, total = steps.progress(doc)
+    saved = svc.steps_saved(listing)
+    done, total = steps.progress(doc, saved)
     return render_template(
         template or ("listings/step.html" if step else "listings/form.html"),
         step=step,
         steps=steps.STEPS,
         basics=steps.BASICS,
-        is_done=steps.is_done,
+        is_done=lambda d, st: steps.is_done(d, st, saved),
         next_step=steps.next_step(step.key) if step else None,
         done=done,
         total=total,

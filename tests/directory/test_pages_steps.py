@@ -50,8 +50,8 @@ def test_the_basics_alone_make_a_draft_without_registration(app):
     assert state == RevisionState.DRAFT and "registration" not in doc
     assert doc["contact"]["phone"] == "+85512345678"
     overview = client.get(f"/my/listings/{listing_id}/edit?lang=en").text
-    assert "1 of 6 done" in overview  # sharing has its defaults; nothing else yet
-    assert overview.count('class="step-item done"') == 2  # the basics and sharing
+    assert "0 of 6 done" in overview  # sharing's default choices are not the owner's
+    assert overview.count('class="step-item done"') == 1  # the basics
 
 
 def test_the_basics_can_be_submitted_for_review_at_once(app):
@@ -91,6 +91,11 @@ def test_each_step_saves_only_its_own_fields_and_leads_on(app):
     assert response.headers["Location"].endswith(f"/my/listings/{listing_id}/edit")
     doc, _state = _draft(app, listing_id)
     assert doc["registration"]["number"] == "123" and doc["employees"] == 8
+    assert "2 of 6 done" in client.get(f"/my/listings/{listing_id}/edit?lang=en").text
+    # saving sharing as it was (the defaults) counts: the owner made that choice
+    sharing = [("step", "sharing"), ("/sharing/public", "true"), ("action", "save_close")]
+    assert post_form(client, f"/my/listings/{listing_id}/step/sharing", sharing).status_code == 302
+    assert _draft(app, listing_id)[0]["sharing"]["public"] is True
     assert "3 of 6 done" in client.get(f"/my/listings/{listing_id}/edit?lang=en").text
 
 
