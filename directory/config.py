@@ -52,6 +52,8 @@ DEFAULTS: dict[str, Any] = {
     },
     "review": {
         "verified_fields": ["names", "registration", "legal_form", "address", "sectors"],
+        "duplicate_probable": 0.85,
+        "duplicate_possible": 0.6,
     },
     "quality": {"reconfirm_months": 12},
     "map": {"tile_url": "", "attribution": "", "max_zoom": 18},
@@ -204,6 +206,7 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
         raise ConfigError(source, "node.role", 'must be "national" or "hub"')
     if not re.fullmatch(r"[A-Z]{2}", node["country"]):
         raise ConfigError(source, "node.country", "must be an ISO 3166-1 alpha-2 code")
+    _check_duplicate_bands(source, cfg["review"])
     instance = Path(node["instance_path"])
     node["instance_path"] = str(instance if instance.is_absolute() else base_dir / instance)
     if not 1 <= cfg["quality"]["reconfirm_months"] <= 120:
@@ -221,6 +224,17 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
             raise ConfigError(source, "security.secret_key", problem)
     cfg["peers"] = [_check_peer(source, i, p, node["id"]) for i, p in enumerate(cfg["peers"])]
     return cfg
+
+
+def _check_duplicate_bands(source: str, review: dict[str, Any]) -> None:
+    """0 < possible < probable <= 1: the two score bands of duplicate candidates."""
+    probable, possible = review["duplicate_probable"], review["duplicate_possible"]
+    if not 0 < probable <= 1:
+        raise ConfigError(source, "review.duplicate_probable", "must be above 0 and at most 1")
+    if not 0 < possible < probable:
+        raise ConfigError(
+            source, "review.duplicate_possible", "must be above 0 and below duplicate_probable"
+        )
 
 
 def _check_type(source: str, key: str, value: Any, default: Any) -> None:

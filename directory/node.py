@@ -14,6 +14,7 @@ class Node:
     country: str
     role: str = "national"
     verified_fields: tuple[str, ...] = ("names", "registration", "legal_form", "address", "sectors")
+    duplicate_bands: tuple[float, float] = (0.85, 0.6)  # (probable, possible) score thresholds
 
     @property
     def is_hub(self) -> bool:
@@ -28,4 +29,8 @@ class Node:
             country=cfg["node"]["country"],
             role=cfg["node"]["role"],
             verified_fields=tuple(cfg["review"]["verified_fields"]),
+            duplicate_bands=(
+                cfg["review"]["duplicate_probable"],
+                cfg["review"]["duplicate_possible"],
+            ),
         )

@@ -206,3 +206,35 @@ class ChangeCounter(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class ListingMatchKey(SQLModel, table=True):
+    """A blocking key of a listing (``directory/services/match_keys.py``): ``tel:+855...``.
+
+    Kept in step with the published document (and a pending revision's data) by every
+    write path, so finding the candidates for a record is indexed lookups of its keys.
+    """
+
+    __tablename__ = "listing_match_keys"
+    __table_args__ = (Index("ix_listing_match_keys_listing", "listing_id"),)
+
+    key: str = Field(primary_key=True, max_length=100)
+    listing_id: str = Field(primary_key=True, max_length=100)
+
+
+class DistinctPair(SQLModel, table=True):
+    """Two listings a focal point decided are not the same business: never suggested again.
+
+    ``listing_a`` sorts before ``listing_b``, so a pair is stored once.
+    """
+
+    __tablename__ = "distinct_pairs"
+    __table_args__ = (
+        CheckConstraint("listing_a < listing_b", name="ck_distinct_pairs_order"),
+        Index("ix_distinct_pairs_b", "listing_b"),
+    )
+
+    listing_a: str = Field(primary_key=True, max_length=100)
+    listing_b: str = Field(primary_key=True, max_length=100)
+    decided_by: int | None = Field(default=None, foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -41,6 +41,7 @@ from directory.services.listings import (
     publish_revision,
     tombstone_listing,
 )
+from directory.services.match_keys import index_pending
 from schemas import ValidationIssue, validate_record
 from sync.outcomes import Outcome
 
@@ -240,6 +241,7 @@ def _import_local(
     )
     session.add(revision)
     if review:
+        index_pending(session, listing, data)
         return ApplyResult(rid, listing.version, Outcome.HELD)
     first_publication = listing.version == 0
     publish_revision(session, listing, revision, RevisionState.PUBLISHED)

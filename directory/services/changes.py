@@ -28,6 +28,7 @@ from directory.records import (
     public_ever,
     widen_shares,
 )
+from directory.services.match_keys import match_keys, store_match_keys
 from schemas import ValidationIssue, load_isic, validate_record
 from sync.outcomes import Outcome
 
@@ -114,6 +115,7 @@ def publish_document(session: Session, listing: Listing, doc: dict[str, Any]) ->
         ChangeLogEntry(seq=seq, record_id=listing.id, version=doc["version"], deleted=deleted)
     )
     session.flush()
+    store_match_keys(session.connection(), {listing.id: match_keys(doc)})
     return seq
 
 
@@ -330,6 +332,8 @@ def write_listings(
         sql = f"UPDATE listings SET {assignments} WHERE id = {mark}"
         conn.exec_driver_sql(sql, rows[len(inserts) :])
         _expire_cached(session, [doc["id"] for doc in updates])
+    store_match_keys(conn, {doc["id"]: match_keys(doc) for doc in inserts}, fresh=True)
+    store_match_keys(conn, {doc["id"]: match_keys(doc) for doc in updates})
     sql = (
         "INSERT INTO change_log (seq, record_id, version, deleted, created_at) "
         f"VALUES ({', '.join([mark] * 5)})"

@@ -1,87 +1,194 @@
-"""Likely duplicates of a listing, shown to the focal point who reviews it."""
+"""Likely duplicates of a record, shown to the focal point who reviews it.
+
+Candidates come from the blocking keys (``match_keys``): a few indexed lookups in
+``listing_match_keys`` of the record's own keys, however many listings the node
+holds. A name word shared by too many listings ("restaurant") narrows nothing and is
+skipped. The best-connected candidates are then scored with ``rapidfuzz`` on name,
+address and contacts into one score in [0, 1] with its reasons; those at or above
+the node's ``duplicate_probable`` are probable, those at or above
+``duplicate_possible`` possible (``[review]`` in the config). A pair a focal point
+declared "not the same" (``distinct_pairs``) is never suggested again.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from difflib import SequenceMatcher
+from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-from sqlalchemy import select
+from rapidfuzz import fuzz
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from directory.models import Listing, ListingState, Revision
+from directory.models import DistinctPair, Listing, ListingState, Revision, RevisionState
 from directory.records import parse_json
-from directory.services.listings import OPEN_STATES
+from directory.services.match_keys import e164, email_parts, match_keys, normalised_names
+from directory.services.match_keys import skeleton as word_skeleton
 
-NAME_SIMILARITY = 0.85  # SequenceMatcher ratio of case-folded names
-MAX_CANDIDATES = 5000
+DEFAULT_BANDS = (0.85, 0.6)  # (probable, possible); the node's config overrides them
+NAME_KEY_LIMIT = 200  # a name word shared by more listings than this narrows nothing
+STRONG_KEY_LIMIT = 50
+MAX_SCORED = 40  # candidates scored per record, the best-connected first
+KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0}
+WEIGHTS = {"name": 0.5, "address": 0.2, "contact": 0.3}
 
 
 @dataclass(frozen=True)
-class Duplicate:
-    """Another listing that may be the same business, and why."""
+class Candidate:
+    """Another listing that may be the same business: its data, score, band and reasons."""
 
     listing: Listing
-    names: dict[str, str]
-    reason: str  # "registration" or "name"
+    doc: dict[str, Any]
+    score: float
+    band: str  # "probable" or "possible"
+    reasons: tuple[str, ...] = field(default=())  # codes: registration, phone, email, ...
+
+    @property
+    def names(self) -> dict[str, str]:
+        """The candidate's names by language."""
+        return self.doc.get("names", {})
+
+    @property
+    def percent(self) -> int:
+        """The score as a whole percentage."""
+        return round(self.score * 100)
 
 
 def likely_duplicates(
-    session: Session, doc: dict[str, Any], *, exclude_id: str | None = None
-) -> list[Duplicate]:
-    """Listings with the same registration number, or a very similar name in the same province."""
-    found: dict[str, Duplicate] = {}
-    for listing, other in _same_registration(session, doc):
-        if listing.id != exclude_id:
-            found.setdefault(listing.id, Duplicate(listing, other.get("names", {}), "registration"))
-    for listing, other in _same_province(session, doc):
-        if listing.id != exclude_id and listing.id not in found and _similar(doc, other):
-            found[listing.id] = Duplicate(listing, other.get("names", {}), "name")
-    return list(found.values())
+    session: Session,
+    doc: dict[str, Any],
+    *,
+    exclude_id: str | None = None,
+    bands: tuple[float, float] = DEFAULT_BANDS,
+) -> list[Candidate]:
+    """Listings that may be the same business as ``doc``, probable first, best score first."""
+    probable, possible = bands
+    ids = candidate_ids(session, doc, exclude_id=exclude_id)
+    found = []
+    for listing, other in _documents(session, ids):
+        score, reasons = score_pair(doc, other)
+        if score >= possible:
+            band = "probable" if score >= probable else "possible"
+            found.append(Candidate(listing, other, score, band, reasons))
+    found.sort(key=lambda c: (c.band != "probable", -c.score, c.listing.id))
+    return found
 
 
-def _same_registration(session: Session, doc: dict[str, Any]):
-    number = doc.get("registration", {}).get("number")
-    if not isinstance(number, str) or not number.strip():
-        return
-    needle = '"number":' + orjson.dumps(number).decode()
-    pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    listings = select(Listing).where(
-        Listing.state == ListingState.PUBLISHED, Listing.document.like(pattern, escape="\\")
+def candidate_ids(session: Session, doc: dict[str, Any], *, exclude_id: str | None) -> list[str]:
+    """The listings sharing blocking keys with ``doc``, the best-connected first."""
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"SELECT listing_id FROM listing_match_keys WHERE key = {mark} LIMIT {mark}"
+    weight: dict[str, float] = {}
+    for key in sorted(match_keys(doc)):
+        kind = key.split(":", 1)[0]
+        limit = NAME_KEY_LIMIT if kind == "nm" else STRONG_KEY_LIMIT
+        rows = conn.exec_driver_sql(sql, (key, limit + 1)).all()
+        if len(rows) > limit:
+            continue  # too common to tell businesses apart
+        gain = (KEY_WEIGHT.get(kind) or 1.0 / len(rows)) if rows else 0.0
+        for (rid,) in rows:
+            weight[rid] = weight.get(rid, 0.0) + gain
+    weight.pop(exclude_id, None)
+    if exclude_id and weight:
+        for other in declared_distinct(session, exclude_id):
+            weight.pop(other, None)
+    return sorted(weight, key=lambda rid: (-weight[rid], rid))[:MAX_SCORED]
+
+
+def declared_distinct(session: Session, listing_id: str) -> set[str]:
+    """The listings a focal point declared not the same business as this one."""
+    rows = session.execute(
+        select(DistinctPair.listing_a, DistinctPair.listing_b).where(
+            or_(DistinctPair.listing_a == listing_id, DistinctPair.listing_b == listing_id)
+        )
+    ).all()
+    return {b if a == listing_id else a for a, b in rows}
+
+
+def _documents(session: Session, ids: list[str]):
+    """(listing, document) for each candidate: its pending revision's data, else published."""
+    if not ids:
+        return []
+    listings = session.execute(select(Listing).where(Listing.id.in_(ids))).scalars().all()
+    pending = dict(
+        session.execute(
+            select(Revision.listing_id, Revision.document).where(
+                Revision.listing_id.in_(ids), Revision.state == RevisionState.PENDING
+            )
+        ).all()
     )
-    for listing in session.execute(listings.limit(MAX_CANDIDATES)).scalars():
-        other = parse_json(listing.document)
-        if _registration_key(other) == _registration_key(doc):
-            yield listing, other
-    revisions = (
-        select(Revision, Listing)
-        .join(Listing, Listing.id == Revision.listing_id)
-        .where(Revision.state.in_(OPEN_STATES), Revision.document.like(pattern, escape="\\"))
-    )
-    for revision, listing in session.execute(revisions.limit(MAX_CANDIDATES)).all():
-        other = parse_json(revision.document)
-        if _registration_key(other) == _registration_key(doc):
-            yield listing, other
+    out = []
+    for listing in listings:
+        if listing.id in pending:
+            out.append((listing, parse_json(pending[listing.id])))
+        elif listing.state == ListingState.PUBLISHED and listing.document:
+            out.append((listing, parse_json(listing.document)))
+    return out
 
 
-def _registration_key(doc: dict[str, Any]) -> tuple:
-    reg = doc.get("registration", {})
-    return tuple(str(reg.get(k, "")).strip().casefold() for k in ("country", "number"))
+def score_pair(doc: dict[str, Any], other: dict[str, Any]) -> tuple[float, tuple[str, ...]]:
+    """How likely two records are one business, in [0, 1], and the reasons why."""
+    reasons = []
+    if _same_registration(doc, other):
+        return 1.0, ("registration",)
+    name = name_similarity(doc, other)
+    if name >= 0.8:
+        reasons.append("name")
+    address, where = _address_similarity(doc, other)
+    if where:
+        reasons.append(where)
+    contact, why = _contact_similarity(doc, other)
+    reasons += why
+    score = WEIGHTS["name"] * name + WEIGHTS["address"] * address + WEIGHTS["contact"] * contact
+    return round(min(score, 1.0), 3), tuple(reasons)
 
 
-def _same_province(session: Session, doc: dict[str, Any]):
-    province = doc.get("address", {}).get("province")
-    if not province:
-        return
-    stmt = select(Listing).where(
-        Listing.state == ListingState.PUBLISHED, Listing.province == province
-    )
-    for listing in session.execute(stmt.limit(MAX_CANDIDATES)).scalars():
-        yield listing, parse_json(listing.document)
+def name_similarity(doc: dict[str, Any], other: dict[str, Any]) -> float:
+    """The best match of any name of one with any name of the other, in [0, 1].
+
+    Words in any order (``token_sort_ratio``), on the romanised words and on their
+    consonant skeletons, so "Sovann" and a romanised "sovnn" still meet.
+    """
+    best = 0.0
+    for a in normalised_names(doc):
+        for b in normalised_names(other):
+            skeletons = fuzz.token_sort_ratio(_sk(a), _sk(b))
+            best = max(best, fuzz.token_sort_ratio(a, b), 0.95 * skeletons)
+    return best / 100
 
 
-def _similar(doc: dict[str, Any], other: dict[str, Any]) -> bool:
-    mine = [n.casefold().strip() for n in doc.get("names", {}).values()]
-    theirs = [n.casefold().strip() for n in other.get("names", {}).values()]
-    return any(SequenceMatcher(None, a, b).ratio() >= NAME_SIMILARITY for a in mine for b in theirs)
+def _sk(name: str) -> str:
+    return " ".join(word_skeleton(w) for w in name.split())
+
+
+def _same_registration(doc: dict[str, Any], other: dict[str, Any]) -> bool:
+    keys = [k for k in match_keys(doc) if k.startswith("reg:")]
+    return bool(keys) and keys[0] in match_keys(other)
+
+
+def _address_similarity(doc: dict[str, Any], other: dict[str, Any]) -> tuple[float, str | None]:
+    a, b = doc.get("address") or {}, other.get("address") or {}
+    if not a.get("province") or a.get("province") != b.get("province"):
+        return 0.0, None
+    parts = [(a.get(k) or "", b.get(k) or "") for k in ("district", "commune", "street")]
+    parts = [(x.casefold(), y.casefold()) for x, y in parts if x or y]
+    if not parts:
+        return 0.6, "province"
+    detail = sum(fuzz.ratio(x, y) for x, y in parts) / (100 * len(parts))
+    return 0.6 + 0.4 * detail, "address" if detail >= 0.8 else "province"
+
+
+def _contact_similarity(doc: dict[str, Any], other: dict[str, Any]) -> tuple[float, list[str]]:
+    a, b = doc.get("contact") or {}, other.get("contact") or {}
+    reasons = []
+    phone = e164(a.get("phone"), (doc.get("address") or {}).get("country"))
+    if phone and phone == e164(b.get("phone"), (other.get("address") or {}).get("country")):
+        reasons.append("phone")
+    mine, theirs = email_parts(a.get("email")), email_parts(b.get("email"))
+    if mine and theirs and mine[0] == theirs[0]:
+        reasons.append("email")
+    elif mine and theirs and mine[1] and mine[1] == theirs[1]:
+        reasons.append("email_domain")
+    if "phone" in reasons or "email" in reasons:
+        return 1.0, reasons
+    return (0.6 if reasons else 0.0), reasons

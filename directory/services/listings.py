@@ -29,6 +29,7 @@ from directory.records import (
 )
 from directory.services.changes import publish_document, stamp_envelope
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
+from directory.services.match_keys import index_pending
 from schemas import validate
 
 OPEN_STATES = (RevisionState.DRAFT, RevisionState.PENDING, RevisionState.CHANGES_REQUESTED)
@@ -213,6 +214,7 @@ def submit_for_review(session: Session, actor: User, listing_id: str, *, node: N
         revision.state = RevisionState.PENDING
         session.add(revision)
         session.flush()
+        index_pending(session, listing, doc)
     return revision
 
 

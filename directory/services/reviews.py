@@ -31,6 +31,7 @@ from directory.services.changes import (
 )
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 from directory.services.listings import open_revision, publish_revision
+from directory.services.match_keys import index_pending
 from schemas import validate
 from sync.outcomes import Outcome
 
@@ -207,6 +208,7 @@ def _hold(session: Session, doc: dict, node: Node, source_peer: str) -> ApplyRes
         )
     )
     session.flush()
+    index_pending(session, listing, doc)
     return ApplyResult(rid, version, Outcome.HELD)
 
 

@@ -54,7 +54,8 @@ def queue():
 def _queue_row(revision, listing) -> tuple:
     """(revision, listing, document, number of likely duplicates) for one queue line."""
     doc = parse_json(revision.document)
-    dupes = likely_duplicates(db_session(), doc, exclude_id=listing.id)
+    bands = get_node(current_app).duplicate_bands
+    dupes = likely_duplicates(db_session(), doc, exclude_id=listing.id, bands=bands)
     return revision, listing, doc, len(dupes)
 
 
@@ -136,7 +137,9 @@ def _detail_page(revision, listing):
         concerns=listing_concerns(doc),
         history=past,
         people=history.users_by_id(session, people | {listing.owner_id}),
-        duplicates=likely_duplicates(session, doc, exclude_id=listing.id),
+        duplicates=likely_duplicates(
+            session, doc, exclude_id=listing.id, bands=node.duplicate_bands
+        ),
         may_decide=may_decide,
         label=forms.label_for,
         show_contact=True,

@@ -63,7 +63,8 @@ def test_the_problem_records_are_what_a_focal_point_should_catch(session, node):
     results = import_records(session, system_admin(), records, node=node)
     assert {r.outcome for r in results} == {Outcome.CREATED}
     found = likely_duplicates(session, duplicate)
-    assert [d.reason for d in found] == ["name"], found
+    assert [d.band for d in found] == ["probable"], found
+    assert {"name", "phone", "email"} <= set(found[0].reasons)
     original = json.loads(found[0].listing.document)
     assert original["address"]["province"] == duplicate["address"]["province"]
     assert [c.pointer for c in listing_concerns(bad_phone)] == ["/contact/phone"]

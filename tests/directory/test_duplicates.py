@@ -1,0 +1,96 @@
+"""Duplicate candidates: blocking keys kept by every write path, scores, bands, "not the same"."""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy import select
+
+from directory.models import ListingMatchKey
+from directory.sampledata import generate_records
+from directory.services.bulk import import_records, system_admin
+from directory.services.changes import apply_remote_changes
+from directory.services.duplicates import likely_duplicates
+from directory.services.listings import create_draft, submit_for_review, tombstone_listing
+from directory.services.match_keys import match_keys
+
+PLACE = {"country": "KH", "province": "KH-12", "district": "Daun Penh"}
+SOVANN = {
+    "names": {"km": "ភោជនីយដ្ឋាន សុវណ្ណ"},
+    "registration": {"country": "KH", "authority": "Ministry of Commerce", "number": "00012345"},
+    "address": PLACE,
+    "contact": {"phone": "+85512345678", "email": "sovann.kitchen@gmail.com"},
+    "sectors": ["5610"],
+}
+
+
+def _keys(session, listing_id):
+    stmt = select(ListingMatchKey.key).where(ListingMatchKey.listing_id == listing_id)
+    return set(session.execute(stmt).scalars())
+
+
+def test_keys_are_script_independent_and_contacts_normalised():
+    romanised = {
+        "names": {"en": "Phochniyathan Sovann Co., Ltd."},
+        "address": PLACE,
+        "contact": {"phone": "+855 12 345 678", "email": "Info@Sovann.com.kh"},
+    }
+    keys = match_keys(romanised)
+    assert {"tel:+85512345678", "mail:info@sovann.com.kh", "dom:sovann.com.kh"} <= keys
+    assert "nm:svn" in keys and "nm:svn" in match_keys(SOVANN)  # សុវណ្ណ = Sovann
+    assert not any(k.startswith(("nm:c", "nm:lt")) for k in keys)  # "Co., Ltd." says nothing
+    assert "dom:gmail.com" not in match_keys(SOVANN)  # free mail: only the address is a key
+    assert match_keys({"deleted": True, "id": "kh:1"}) == set()
+
+
+def test_every_write_path_keeps_the_keys(session, node, make_user):
+    records = generate_records(30, "KH", 4)
+    import_records(session, system_admin(), records, node=node)  # the bulk path
+    first = session.execute(select(ListingMatchKey.listing_id)).scalars().first()
+    assert first is not None and len(_keys(session, first)) >= 4
+    owner = make_user()
+    listing = create_draft(session, owner, SOVANN, node=node)
+    assert _keys(session, listing.id) == set()  # a draft is nobody's business yet
+    submit_for_review(session, owner, listing.id, node=node)
+    assert _keys(session, listing.id) == match_keys(SOVANN)
+    replica = {**copy.deepcopy(records[0]), "id": "th:1", "origin": "th", "version": 1}
+    replica["updated_at"] = "2026-11-01T00:00:00Z"
+    apply_remote_changes(session, [replica], node=node, source_peer="th")
+    assert _keys(session, "th:1") == match_keys(replica)
+    tombstone = {**{k: replica[k] for k in ("id", "origin")}, "version": 2, "deleted": True}
+    tombstone |= {"reason": "closed", "updated_at": "2026-11-02T00:00:00Z"}
+    apply_remote_changes(session, [tombstone], node=node, source_peer="th")
+    assert _keys(session, "th:1") == set()
+
+
+def test_candidates_khmer_and_romanised_typos_word_order_and_bands(session, node):
+    records = generate_records(60, "KH", 4)
+    import_records(session, system_admin(), [SOVANN, *records], node=node)
+    romanised = {  # the same kitchen, its Khmer name romanised, the same phone number
+        "names": {"en": "Phochniyathan Sovann"},
+        "address": PLACE,
+        "contact": {"phone": "+855 12 345 678"},
+    }
+    [found] = likely_duplicates(session, romanised)
+    assert found.band == "probable" and {"name", "phone"} <= set(found.reasons)
+    assert found.names == SOVANN["names"]
+    other = next(r for r in records if "en" in r["names"])
+    swapped = copy.deepcopy(other)  # words swapped, a typo, a new phone, no registration
+    words = other["names"]["en"].split()
+    swapped["names"] = {"en": " ".join(reversed(words)).replace("a", "e", 1)}
+    swapped["contact"]["phone"] = "+85517000111"
+    del swapped["registration"]
+    probable = [c for c in likely_duplicates(session, swapped) if c.band == "probable"]
+    assert probable and "email" in probable[0].reasons
+    assert probable[0].doc["registration"] == other["registration"]
+    namesake = {"names": {"en": "Phochniyathan Sovann"}, "address": PLACE}  # no contact
+    [maybe] = likely_duplicates(session, namesake)
+    assert maybe.band == "possible"
+    assert likely_duplicates(session, namesake, bands=(0.99, 0.95)) == []
+
+
+def test_a_withdrawn_listing_is_no_candidate(session, node):
+    import_records(session, system_admin(), [SOVANN], node=node)
+    [found] = likely_duplicates(session, {**SOVANN, "names": {"en": "Sovann"}})
+    tombstone_listing(session, found.listing, reason="closed")
+    assert likely_duplicates(session, {**SOVANN, "names": {"en": "Sovann"}}) == []
