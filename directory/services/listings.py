@@ -29,7 +29,7 @@ from directory.records import (
 )
 from directory.services.changes import publish_document, stamp_envelope
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
-from directory.services.match_keys import index_pending
+from directory.services.match_keys import index_pending, store_match_keys
 from schemas import validate
 
 OPEN_STATES = (RevisionState.DRAFT, RevisionState.PENDING, RevisionState.CHANGES_REQUESTED)
@@ -252,6 +252,7 @@ def tombstone_listing(
         listing.state = ListingState.WITHDRAWN
         session.add(listing)
         session.flush()
+        store_match_keys(session.connection(), {listing.id: set()})  # no longer a candidate
         return listing
     doc = stamp_envelope(
         {"deleted": True, "reason": reason}, listing, listing.version + 1, utcnow()

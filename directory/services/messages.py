@@ -49,6 +49,10 @@ MESSAGES: dict[str, str] = {
     "revision-not-valid": N_(
         "This revision does not pass validation (see the warnings): request changes or reject it."
     ),
+    "merge-target-gone": N_("The other listing is withdrawn or merged already."),
+    "merge-not-origin": N_(
+        "Neither listing was made on this node: only the node that made a listing can merge it."
+    ),
     "peer-id-invalid": N_("Choose one of the peers configured on this node."),
     "peer-not-configured": N_("peer %(peer)r is not configured on this node"),
     "scopes-invalid": N_("Choose at least one scope: what this peer may do with the token."),

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -136,6 +145,9 @@ def listing(listing_id: str):
     except NotFound:
         abort(404)
     if lst.state == ListingState.WITHDRAWN and lst.version > 0:
+        survivor = parse_json(lst.document).get("merged_into") if lst.document else None
+        if survivor:  # merged: the business lives on under the surviving listing
+            return redirect(url_for("public.listing", listing_id=survivor), 301)
         return error_page(410)
     if lst.state != ListingState.PUBLISHED or not lst.document:
         abort(404)

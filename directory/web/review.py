@@ -11,7 +11,7 @@ from directory import permissions
 from directory.context import db_session, get_node
 from directory.models import RevisionKind, RevisionState, Role
 from directory.records import business_data, changed_fields, parse_json
-from directory.services import history, reviews
+from directory.services import history, merges, reviews
 from directory.services import listings as listing_svc
 from directory.services.audit import record_audit
 from directory.services.checks import listing_concerns
@@ -73,6 +73,37 @@ def detail(revision_id: int):
     if request.method == "POST":
         return _decide(revision_id, listing.id)
     return _detail_page(revision, listing)
+
+
+@bp.post("/<id:revision_id>/duplicates")
+@require_role(Role.FOCAL_POINT, Role.ADMIN)
+def duplicate(revision_id: int):
+    """A decision on one duplicate candidate: the same business (merge) or not the same."""
+    action, other = request.form.get("duplicate", ""), request.form.get("other", "")
+    if action not in ("same", "distinct") or not other:
+        abort(400)
+    session, actor, node = db_session(), current_actor(), get_node(current_app)
+    try:
+        if action == "distinct":
+            merges.mark_distinct(session, actor, revision_id, other, node=node)
+        else:
+            merged, _ = merges.merge_duplicate(session, actor, revision_id, other, node=node)
+    except PermissionDenied:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except InvalidTransition as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for(".detail", revision_id=revision_id))
+    session.commit()
+    if action == "distinct":
+        done = _l("Noted: not the same business. This pair will not be suggested again.")
+        flash(str(done), "info")
+        return redirect(url_for(".detail", revision_id=revision_id))
+    flash(str(_l("Merged: the listing now points to the one that stays.")), "success")
+    if merged.id != other:  # the listing under review was merged away: its review is over
+        return redirect(url_for(".queue"))
+    return redirect(url_for(".detail", revision_id=revision_id))
 
 
 def _decide(revision_id: int, listing_id: str):
@@ -141,10 +172,41 @@ def _detail_page(revision, listing):
             session, doc, exclude_id=listing.id, bands=node.duplicate_bands
         ),
         may_decide=may_decide,
+        compare=_side_by_side,
         label=forms.label_for,
         show_contact=True,
         contact_hidden=not doc.get("sharing", {}).get("contact_public"),
     )
+
+
+COMPARED = (
+    ("/names", lambda d: " · ".join(v for v in d.get("names", {}).values() if v)),
+    ("/registration/number", lambda d: d.get("registration", {}).get("number", "")),
+    (
+        "/address",
+        lambda d: ", ".join(
+            p
+            for p in (
+                d.get("address", {}).get("street", ""),
+                d.get("address", {}).get("district", ""),
+                labels.province_name(d.get("address", {}).get("province")),
+            )
+            if p
+        ),
+    ),
+    ("/contact/phone", lambda d: d.get("contact", {}).get("phone", "")),
+    ("/contact/email", lambda d: d.get("contact", {}).get("email", "")),
+)
+
+
+def _side_by_side(mine: dict, theirs: dict) -> list[dict[str, Any]]:
+    """The fields that tell businesses apart, of the record and of a candidate, line by line."""
+    rows = []
+    for pointer, value in COMPARED:
+        a, b = value(mine), value(theirs)
+        if a or b:
+            rows.append({"label": forms.label_for(pointer), "mine": a, "theirs": b, "same": a == b})
+    return rows
 
 
 def _field_diff(name: str, before: dict | None, after: dict) -> dict[str, Any]:

@@ -6,13 +6,28 @@ import copy
 
 from sqlalchemy import select
 
-from directory.models import ListingMatchKey
+from directory.context import get_node
+from directory.db import new_session
+from directory.models import AuditEntry, Listing, ListingMatchKey, Revision, RevisionState, Role
+from directory.records import parse_json
 from directory.sampledata import generate_records
+from directory.services import listings as listing_svc
 from directory.services.bulk import import_records, system_admin
 from directory.services.changes import apply_remote_changes
 from directory.services.duplicates import likely_duplicates
 from directory.services.listings import create_draft, submit_for_review, tombstone_listing
 from directory.services.match_keys import match_keys
+from schemas import validate_record
+from tests.conftest import load_example
+from tests.directory.pages_helpers import (
+    add_account,
+    pending_listing,
+    post_form,
+    published_listing,
+    read,
+    signed_in,
+    user_by_email,
+)
 
 PLACE = {"country": "KH", "province": "KH-12", "district": "Daun Penh"}
 SOVANN = {
@@ -94,3 +109,62 @@ def test_a_withdrawn_listing_is_no_candidate(session, node):
     [found] = likely_duplicates(session, {**SOVANN, "names": {"en": "Sovann"}})
     tombstone_listing(session, found.listing, reason="closed")
     assert likely_duplicates(session, {**SOVANN, "names": {"en": "Sovann"}}) == []
+
+
+RICE = load_example("battambang-rice-mill")
+
+
+def _pending_edit(app, owner_email: str, listing_id: str, data: dict) -> int:
+    """An owner's edit of a published listing, sent to review; returns the revision id."""
+    node = get_node(app)
+    with new_session(app.extensions["smedir.engine"], write=True) as session:
+        owner = user_by_email(session, owner_email)
+        listing_svc.update_draft(session, owner, listing_id, data, node=node)
+        revision = listing_svc.submit_for_review(session, owner, listing_id, node=node)
+        session.commit()
+        return revision.id
+
+
+def test_a_focal_point_merges_a_duplicate_or_keeps_a_namesake_apart(app):
+    owner, other_owner = add_account(app), add_account(app)
+    focal = add_account(app, Role.FOCAL_POINT, "KH")
+    data = {k: v for k, v in RICE.items() if k not in ("id", "origin", "version", "updated_at")}
+    kept = published_listing(app, owner, data, focal)
+    twin_data = {**data, "registration": {**data["registration"], "number": "00099999"}}
+    twin = published_listing(app, other_owner, twin_data, focal)
+    namesake = {**twin_data, "registration": {**data["registration"], "number": "00088888"}}
+    namesake["contact"] = {"phone": "+85512777666"}
+    namesake_id, namesake_rev = pending_listing(app, add_account(app), namesake)
+    renamed = {**twin_data, "names": {"km": data["names"]["km"]}}  # the twin drops its English
+    twin_rev = _pending_edit(app, other_owner, twin, renamed)
+    client, reviewer = signed_in(app, Role.FOCAL_POINT, "KH")
+    assert client.get("/review?lang=en").text.count("2 likely duplicates") == 2
+
+    page = client.get(f"/review/{namesake_rev}?lang=en").text
+    assert f'data-listing="{kept}"' in page and "band-possible" in page
+    post_form(
+        client, f"/review/{namesake_rev}/duplicates", {"duplicate": "distinct", "other": kept}
+    )
+    page = client.get(f"/review/{namesake_rev}?lang=en").text
+    assert f'data-listing="{kept}"' not in page and f'data-listing="{twin}"' in page  # once
+
+    page = client.get(f"/review/{twin_rev}?lang=km").text
+    assert "band-probable" in page and "លេខទូរស័ព្ទដូចគ្នា" in page  # same phone, in Khmer
+    assert 'class="side-by-side"' in page and "+85553952111" in page
+    done = post_form(client, f"/review/{twin_rev}/duplicates", {"duplicate": "same", "other": kept})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/review")
+    moved = app.test_client().get(f"/listings/{twin}")
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(f"/listings/{kept}")
+    tombstone = read(app, lambda s: parse_json(s.get(Listing, twin).document))
+    assert tombstone["reason"] == "merged" and tombstone["merged_into"] == kept
+    assert validate_record(tombstone) == []
+    assert read(app, lambda s: s.get(Revision, twin_rev).state) == RevisionState.SUPERSEDED
+    audit = read(app, lambda s: s.execute(select(AuditEntry).order_by(AuditEntry.id)).all())
+    assert [(a.action, a.target, a.actor_email) for (a,) in audit] == [
+        ("duplicates.distinct", f"listing:{namesake_id}", reviewer),
+        ("duplicates.merge", f"listing:{twin}", reviewer),
+    ]
+    again = post_form(
+        client, f"/review/{twin_rev}/duplicates", {"duplicate": "same", "other": kept}
+    )
+    assert again.status_code == 302  # the revision is no longer pending: a message, no change

@@ -1,0 +1,90 @@
+"""A focal point's decision on a duplicate candidate: "same business" merges, "not the same"
+is remembered so the pair is never suggested again. Both are audited.
+
+A merge keeps one listing and turns the other into a ``merged`` tombstone naming the
+survivor (``schemas/tombstone.schema.json``); the tombstone travels to peers like any
+other, through the feed, push and OAI-PMH. Only the origin may tombstone a record, so
+the listing merged away is the one of this node: the one under review when it is
+ours, else the candidate.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from directory import permissions
+from directory.models import DistinctPair, Listing, ListingState, RevisionState, User
+from directory.node import Node
+from directory.records import parse_json
+from directory.services.audit import record_audit
+from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
+from directory.services.listings import tombstone_listing
+from directory.services.reviews import get_revision
+
+
+def merge_duplicate(
+    session: Session, actor: User, revision_id: int, other_id: str, *, node: Node
+) -> tuple[Listing, Listing]:
+    """ "Same business": merge the listing under review and ``other``; (merged, survivor)."""
+    listing, other = _pair(session, actor, revision_id, other_id, node)
+    if other.state == ListingState.WITHDRAWN:
+        raise InvalidTransition("merge-target-gone")
+    if listing.origin == node.id:
+        merged, survivor = listing, other
+    elif other.origin == node.id:
+        merged, survivor = other, listing
+    else:
+        raise InvalidTransition("merge-not-origin")
+    tombstone_listing(session, merged, reason="merged", merged_into=survivor.id)
+    record_audit(
+        session,
+        actor,
+        "duplicates.merge",
+        f"listing:{merged.id}",
+        {"merged_into": survivor.id, "revision": revision_id},
+    )
+    return merged, survivor
+
+
+def mark_distinct(
+    session: Session, actor: User, revision_id: int, other_id: str, *, node: Node
+) -> DistinctPair:
+    """ "Not the same": remember the pair, so it is never suggested again."""
+    listing, other = _pair(session, actor, revision_id, other_id, node)
+    first, second = sorted((listing.id, other.id))
+    pair = session.get(DistinctPair, (first, second))
+    if pair is None:
+        pair = DistinctPair(listing_a=first, listing_b=second, decided_by=actor.id)
+        session.add(pair)
+        session.flush()
+    record_audit(
+        session,
+        actor,
+        "duplicates.distinct",
+        f"listing:{listing.id}",
+        {"other": other.id, "revision": revision_id},
+    )
+    return pair
+
+
+def _pair(
+    session: Session, actor: User, revision_id: int, other_id: str, node: Node
+) -> tuple[Listing, Listing]:
+    """The listing under review and the candidate, once the actor may decide on the revision."""
+    revision, listing = get_revision(session, revision_id)
+    allowed = permissions.can_review_revision(
+        actor,
+        listing,
+        revision,
+        node_id=node.id,
+        node_country=node.country,
+        record_country=parse_json(revision.document).get("address", {}).get("country"),
+    )
+    if not allowed:
+        raise PermissionDenied("review-not-allowed")
+    if revision.state != RevisionState.PENDING:
+        raise InvalidTransition("revision-not-pending")
+    other = session.get(Listing, other_id)
+    if other is None or other.id == listing.id:
+        raise NotFound("listing-not-found", id=other_id)
+    return listing, other
