@@ -8,6 +8,7 @@ check (see ``directory.api.auth`` for how session writes are protected).
 from __future__ import annotations
 
 from flask import Flask, current_app, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from directory.api import exchange, listings, openapi  # noqa: F401  (routes)
@@ -33,7 +34,7 @@ def routing_error(exc: HTTPException):
     """
     if request.path.startswith(API_PREFIX):
         if exc.code == 404:
-            exc.description = f"no API resource at {request.path}"
+            return from_http_exception(exc, _l("no API resource at %(path)s", path=request.path))
         return from_http_exception(exc)
     page = current_app.extensions.get("smedir.error_page")  # the web face's own error pages
     return page(exc) if page is not None else exc

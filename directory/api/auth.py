@@ -46,9 +46,9 @@ def require_peer(scope: str) -> Callable:
         def wrapped(*args, **kwargs):
             token = authenticate_peer_token(db_session(), bearer_token())
             if token is None:
-                raise ApiError(401, "a valid peer token is required", headers=BEARER)
+                raise ApiError("peer-token-required", 401, headers=BEARER)
             if not token.has_scope(scope):
-                raise ApiError(403, f"this token lacks the scope {scope}")
+                raise ApiError("token-scope-missing", 403, scope=scope)
             g.peer_token = token
             return view(*args, **kwargs)
 
@@ -88,12 +88,12 @@ def require_owner_session() -> User:
 
     actor = current_actor()
     if actor is None:
-        raise ApiError(401, "sign in first (session cookie or personal token)", headers=BEARER)
+        raise ApiError("sign-in-required", 401, headers=BEARER)
     if request.method not in SAFE_METHODS and not authenticated_by_token():
         try:
             csrf.protect()
-        except CSRFError as exc:
-            raise ApiError(403, f"{exc.description} (send it in the X-CSRFToken header)") from None
+        except CSRFError:
+            raise ApiError("csrf-failed", 403) from None
     return actor
 
 
@@ -113,5 +113,5 @@ def json_body() -> Any:
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"the body is not valid JSON: {exc}") from None
+        raise ApiError("body-not-json", 400, line=exc.lineno, column=exc.colno) from None
     return body

@@ -32,7 +32,14 @@ def _limit() -> int:
     value = bounded_int(raw, 1, MAX_FEED_LIMIT)
     if value is None:
         detail = f"must be an integer from 1 to {MAX_FEED_LIMIT}"
-        raise ApiError(400, f"limit {detail}", errors=[("/limit", detail)])
+        raise ApiError(
+            "query-integer-range",
+            400,
+            errors=[("/limit", detail)],
+            name="limit",
+            low=1,
+            high=MAX_FEED_LIMIT,
+        )
     return min(value, api["feed_max_limit"])
 
 
@@ -43,11 +50,13 @@ def read_changes():
     since = request.args.get("since")
     if since is not None and len(since) > MAX_CURSOR:
         detail = f"must be at most {MAX_CURSOR} characters"
-        raise ApiError(400, f"since: {detail}", errors=[("/since", detail)])
+        raise ApiError(
+            "query-too-long", 400, errors=[("/since", detail)], name="since", n=MAX_CURSOR
+        )
     try:
         after = decode_cursor(since)
     except BadCursor as exc:
-        raise ApiError(400, f"since: {exc}", errors=[("/since", str(exc))]) from None
+        raise ApiError("cursor-unknown", 400, errors=[("/since", str(exc))]) from None
     limit = _limit()
     token = current_peer()
     config = peer_config(token.peer_id) or {}
@@ -66,7 +75,7 @@ def push():
     token = current_peer()
     config = peer_config(token.peer_id)
     if config is None:
-        raise ApiError(403, f"peer {token.peer_id!r} is not configured on this node")
+        raise ApiError("peer-not-configured", 403, peer=token.peer_id)
     body = json_body()
     node = get_node(current_app)
     for attempt in (1, 2):  # a concurrent push of the same new record: retry once

@@ -39,9 +39,12 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     value = bounded_int(raw, low, high)
     if value is None:
         raise ApiError(
+            "query-integer-range",
             400,
-            f"{name} must be an integer from {low} to {high}",
             errors=[(f"/{name}", f"must be an integer from {low} to {high}")],
+            name=name,
+            low=low,
+            high=high,
         )
     return value
 
@@ -52,17 +55,19 @@ def _filters() -> SearchFilters:
         raw = request.args.get(name, "")
         if len(raw) > MAX_TEXT_FILTER:  # the length as sent, as documented
             detail = f"must be at most {MAX_TEXT_FILTER} characters"
-            raise ApiError(400, f"{name} {detail}", errors=[(f"/{name}", detail)])
+            raise ApiError(
+                "query-too-long", 400, errors=[(f"/{name}", detail)], name=name, n=MAX_TEXT_FILTER
+            )
         if "\x00" in raw:
-            detail = "must not contain a NUL character"
-            raise ApiError(400, f"{name} {detail}", errors=[(f"/{name}", detail)])
+            detail = "must not contain control characters such as NUL"
+            raise ApiError("query-nul", 400, errors=[(f"/{name}", detail)], name=name)
         values[name] = raw.strip() or None
     values["q"] = values["q"] or ""
     for name in FLAG_FILTERS:
         raw = request.args.get(name, "")
         if raw not in ("", "true", "false"):
             raise ApiError(
-                400, f"{name} must be true or false", errors=[(f"/{name}", "must be true or false")]
+                "query-boolean", 400, errors=[(f"/{name}", "must be true or false")], name=name
             )
         values[name] = None if raw == "" else raw == "true"
     return SearchFilters(**values)
@@ -88,7 +93,7 @@ def read(listing_id: str):
     """One published, public listing; ETag is its version, If-None-Match gives 304."""
     listing = db_session().get(Listing, listing_id)
     if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
-        raise ApiError(404, f"no published listing {listing_id}")
+        raise ApiError("published-listing-not-found", 404, id=listing_id)
     tag = _etag(listing.version)
     if request.if_none_match.contains_weak(tag[1:-1]) or request.if_none_match.star_tag:
         return Response(status=304, headers={"ETag": tag})
@@ -123,7 +128,7 @@ def _own_listing(listing_id: str, *, lock: bool = False) -> tuple[Listing, Revis
     session = db_session()
     listing = session.get(Listing, listing_id, with_for_update=lock)
     if listing is None or not permissions.can_read_draft(actor, listing):
-        raise ApiError(404, f"no listing {listing_id} of yours")
+        raise ApiError("own-listing-not-found", 404, id=listing_id)
     return listing, listing_svc.open_revision(session, listing_id)
 
 
@@ -179,11 +184,11 @@ def update(listing_id: str):
     data = _object_body()  # a missing, malformed or invalid body (400/422) comes before
     listing_svc.check_draft(data)  # any precondition (RFC 9110 13.2.1)
     if "If-Match" not in request.headers:
-        raise ApiError(428, "send If-Match with the ETag of GET /api/v1/my/listings/{id}")
+        raise ApiError("if-match-required", 428)
     listing, revision = _own_listing(listing_id, lock=True)
     current = edit_tag(listing, revision)
     if not (request.if_match.star_tag or request.if_match.contains(current[1:-1])):
-        raise ApiError(412, "the listing changed since you read it", headers={"ETag": current})
+        raise ApiError("listing-changed", 412, headers={"ETag": current})
     session = db_session()
     listing_svc.update_draft(
         session, require_owner_session(), listing_id, data, node=get_node(current_app)
@@ -207,5 +212,5 @@ def submit(listing_id: str):
 def _object_body() -> dict[str, Any]:
     body = json_body()
     if not isinstance(body, dict):
-        raise ApiError(422, "the body must be a JSON object", errors=[("", "must be an object")])
+        raise ApiError("body-not-object", 422, errors=[("", "must be an object")])
     return body

@@ -56,8 +56,4 @@ def check_rate_limit() -> None:
         limiter = current_app.extensions["smedir.api_limiter"] = RateLimiter(limit)
     retry_after = limiter.hit(request.remote_addr or "unknown")
     if retry_after:
-        raise ApiError(
-            429,
-            f"more than {limit} requests a minute; slow down",
-            headers={"Retry-After": str(retry_after)},
-        )
+        raise ApiError("rate-limited", 429, headers={"Retry-After": str(retry_after)}, limit=limit)

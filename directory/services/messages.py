@@ -2,7 +2,8 @@
 
 Services raise ``ServiceError(code, **params)``; web pages show ``exc.message``
 (translated, through this catalogue), the API answers with the code in the
-problem's ``type`` and the English message as its ``detail``. Messages are marked
+problem's ``type`` and the message in the language of ``Accept-Language`` as its
+``detail`` (``directory.api.problems``). Messages are marked
 with ``N_`` so ``pybabel extract`` collects them; a test checks that every code
 raised anywhere has a message here and a Khmer translation.
 """
@@ -81,6 +82,25 @@ MESSAGES: dict[str, str] = {
     "password-contains-email": N_("The password must not contain your email address."),
     "token-name-invalid": N_("Give the token a name of 1 to 100 characters."),
     "too-many-tokens": N_("You have %(n)d tokens; revoke one first."),
+    # the JSON API's own checks (directory.api): the request, not a service, is refused
+    "peer-token-required": N_("a valid peer token is required"),
+    "token-scope-missing": N_("this token lacks the scope %(scope)s"),
+    "sign-in-required": N_("sign in first (session cookie or personal token)"),
+    "csrf-failed": N_(
+        "the CSRF token is missing, invalid or expired (send it in the X-CSRFToken header)"
+    ),
+    "body-not-json": N_("the body is not valid JSON (line %(line)d, column %(column)d)"),
+    "body-not-object": N_("the body must be a JSON object"),
+    "query-integer-range": N_("%(name)s must be an integer from %(low)d to %(high)d"),
+    "query-too-long": N_("%(name)s must be at most %(n)d characters"),
+    "query-nul": N_("%(name)s must not contain a NUL character"),
+    "query-boolean": N_("%(name)s must be true or false"),
+    "cursor-unknown": N_("since is not a cursor this node handed out"),
+    "published-listing-not-found": N_("no published listing %(id)s"),
+    "own-listing-not-found": N_("no listing %(id)s of yours"),
+    "if-match-required": N_("send If-Match with the ETag of GET /api/v1/my/listings/{id}"),
+    "listing-changed": N_("the listing changed since you read it"),
+    "rate-limited": N_("more than %(limit)d requests a minute; slow down"),
 }
 
 

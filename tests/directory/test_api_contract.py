@@ -5,6 +5,7 @@ as sent, body errors come before preconditions, documented statuses, 413 for a c
 from __future__ import annotations
 
 import http.client
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -112,6 +113,50 @@ def test_a_put_without_a_body_is_400_before_any_precondition(app, draft_data):
     assert problem(client.put(url, json=draft_data, headers=stale), 412)
     fresh = {**csrf, "If-Match": created.headers["ETag"]}
     assert client.put(url, json=draft_data, headers=fresh).status_code == 200
+
+
+# what may stay Latin in a Khmer message: names of headers, formats and parameters (codes)
+CODES = {"If-Match", "ETag", "GET", "JSON", "NUL", "true", "false", "limit", "since", "women_owned"}
+KM = {"Accept-Language": "km"}
+
+
+def _english_words(text: str) -> list[str]:
+    text = re.sub(r"/\S*|\b\w+:\S+|\S+@\S+", " ", text)  # pointers, paths, ids, emails
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z_-]*", text) if w not in CODES]
+
+
+def test_errors_follow_accept_language_and_keep_type_and_paths(app, draft_data):
+    _, token = peer_token(app, "th", "feed:read")
+    client, csrf = owner_client(app)
+    created = client.post("/api/v1/listings", json=draft_data, headers=csrf).get_json()
+    bad_email = {**draft_data, "contact": {"email": "nope"}}
+    requests = [
+        ("get", "/api/v1/changes", {}, None, 401),
+        ("get", "/api/v1/changes?limit=0", bearer(token), None, 400),
+        ("get", "/api/v1/changes?since=nope", bearer(token), None, 400),
+        ("get", "/api/v1/nothing", {}, None, 404),
+        ("post", "/api/v1/listings", csrf, bad_email, 422),  # the last with errors
+        ("delete", "/api/v1/session", {}, None, 405),
+        ("get", "/api/v1/listings/kh:nothing", {}, None, 404),
+        ("get", "/api/v1/listings?women_owned=maybe", {}, None, 400),
+        ("put", f"/api/v1/listings/{created['id']}", csrf, draft_data, 428),
+    ]
+    pointers = []
+    for method, url, headers, body, status in requests:
+        english = problem(getattr(client, method)(url, headers=headers, json=body), status)
+        khmer = problem(getattr(client, method)(url, headers={**headers, **KM}, json=body), status)
+        assert (khmer["type"], khmer["status"]) == (english["type"], english["status"])
+        paths = [e["path"] for e in khmer.get("errors", [])]
+        assert paths == [e["path"] for e in english.get("errors", [])]
+        pointers += paths
+        messages = [
+            khmer["title"],
+            khmer["detail"],
+            *(e["message"] for e in khmer.get("errors", [])),
+        ]
+        assert [_english_words(m) for m in messages] == [[]] * len(messages), (url, messages)
+        assert _english_words(english["detail"]), url  # without Accept-Language: English
+    assert {"/limit", "/since", "/women_owned", "/contact/email"} <= set(pointers)
 
 
 def test_the_document_lists_the_statuses_the_server_answers(app):
