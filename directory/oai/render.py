@@ -91,6 +91,25 @@ def sme_json(parent: etree._Element, doc: dict[str, Any], ctx: dict[str, str]) -
     element.text = text(canonical_json(doc))
 
 
+TOMBSTONE_SCHEMA = "https://schemas.sme-directory.org/tombstone/1.0.0/tombstone.schema.json"
+
+
+def about_tombstone(parent: etree._Element, item: Item) -> None:
+    """A deleted item's tombstone (reason, and for a merge the surviving id) in ``about``.
+
+    OAI-PMH gives a deleted record no metadata; ``about`` may still describe it, so a
+    harvester of this software learns that the record was merged, and into which one.
+    """
+    if not item.tombstone:
+        return
+    element = etree.SubElement(
+        sub(parent, "about"), f"{{{SME_NS}}}tombstone", nsmap={"sme": SME_NS}
+    )
+    element.set("schema", TOMBSTONE_SCHEMA)
+    element.set("mediaType", "application/json")
+    element.text = text(item.tombstone)
+
+
 def oai_dc(parent: etree._Element, doc: dict[str, Any], ctx: dict[str, str]) -> None:
     """Simple Dublin Core: names, descriptions, ISIC subjects, place, dates, identifiers."""
     dc = etree.SubElement(parent, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})

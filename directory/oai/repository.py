@@ -45,6 +45,7 @@ class Item:
     sets: tuple[str, ...]
     document: str | None
     contact_public: bool = False
+    tombstone: str | None = None  # a withdrawn or merged record's stored tombstone (records only)
 
 
 def _items():
@@ -80,7 +81,9 @@ def _item(row, with_document: bool) -> Item:
         sets.append(f"province:{province}")
     sets += [f"isic:{s}" for s in (sections or "").split()]
     document = row[8] if with_document and not deleted else None
-    return Item(rid, seq, updated, deleted, tuple(sets), document)
+    withdrawn = with_document and state == ListingState.WITHDRAWN
+    tombstone = row[8] if withdrawn and row[8] else None
+    return Item(rid, seq, updated, deleted, tuple(sets), document, tombstone=tombstone)
 
 
 def set_condition(spec: str):

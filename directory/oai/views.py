@@ -175,6 +175,8 @@ def get_record(root, req: OAIRequest, now: datetime) -> None:
     render.header(record, item, oai_identifier(item.id))
     if not item.deleted:
         render.metadata(record, item, req.args["metadataPrefix"], _ctx())
+    else:
+        render.about_tombstone(record, item)
 
 
 def _position(req: OAIRequest) -> Position:
@@ -228,6 +230,8 @@ def list_items(root, req: OAIRequest, now: datetime) -> None:
         render.header(parent, item, oai_identifier(item.id))
         if records and not item.deleted:
             render.metadata(parent, item, position.prefix, _ctx())
+        elif records:
+            render.about_tombstone(parent, item)
     _resumption(element, position, items, total, more)
 
 

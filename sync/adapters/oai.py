@@ -18,8 +18,10 @@ Two ways in:
 The envelope comes from the OAI header: ``origin`` is the peer, ``version`` the
 datestamp in seconds since 1970 (it grows with every change the repository
 makes), ``updated_at`` the datestamp. A header with ``status="deleted"`` becomes a
-tombstone. A mapped record that does not validate is quarantined by the engine
-with the record's XML as its raw payload, so a mapping fix can retry it.
+tombstone (in the native format, the tombstone the repository puts in the record's
+``about``: a merge keeps its surviving id). A mapped record that does not validate
+is quarantined by the engine with the record's XML as its raw payload, so a mapping
+fix can retry it.
 
 The cursor is JSON: ``{"from", "token", "max"[, "restarts"]}``. A run starts from the ``from``
 datestamp of the previous run's newest record (inclusive: records at that instant
@@ -183,7 +185,9 @@ class OaiAdapter:
         deleted = header is not None and header.get("status") == "deleted"
         metadata = record.find(f"{{{OAI_NS}}}metadata")
         if self.native:
-            return self._native(identifier, metadata, raw, deleted, version, updated_at), stamp
+            if deleted:
+                return _native_tombstone(record, identifier, version, updated_at, raw), stamp
+            return self._native(identifier, metadata, raw), stamp
         rid = self.mapping.record_id(identifier)
         envelope = {"id": rid, "origin": self.peer.id, "version": version, "updated_at": updated_at}
         if deleted:
@@ -192,12 +196,7 @@ class OaiAdapter:
         doc, issues = self.mapping.build(first)
         return PageItem({**doc, **envelope}, raw, issues), stamp
 
-    def _native(self, identifier, metadata, raw, deleted, version, updated_at) -> PageItem:
-        if deleted:  # the native identifier is oai:<repo>:<record id>
-            rid = identifier.split(":", 2)[-1] if identifier.count(":") >= 2 else identifier
-            origin = rid.split(":", 1)[0]
-            doc = {"id": rid, "origin": origin, "version": version, "updated_at": updated_at}
-            return PageItem({**doc, "deleted": True, "reason": "deleted"}, raw)
+    def _native(self, identifier, metadata, raw) -> PageItem:
         element = metadata.find("sme:record", NAMESPACES) if metadata is not None else None
         if element is None or not (element.text or "").strip():
             return PageItem({"id": identifier}, raw, [("", "no sme:record JSON in metadata")])
@@ -279,3 +278,20 @@ def _set(doc: dict, pointer: str, value: Any) -> None:
     for part in parts[:-1]:
         node = node.setdefault(part, {})
     node[parts[-1]] = value
+
+
+def _native_tombstone(record, identifier: str, version: int, updated_at: str, raw: str) -> PageItem:
+    """A deleted native record: the tombstone this software puts in ``about`` (with the
+    reason, and for a merge the surviving id), else one made from the header."""
+    # the native identifier is oai:<repo>:<record id>
+    rid = identifier.split(":", 2)[-1] if identifier.count(":") >= 2 else identifier
+    element = record.find(f"{{{OAI_NS}}}about/sme:tombstone", NAMESPACES)
+    if element is not None and (element.text or "").strip():
+        try:
+            stone = orjson.loads(element.text)
+        except orjson.JSONDecodeError:
+            stone = None
+        if isinstance(stone, dict) and stone.get("id") == rid and stone.get("deleted") is True:
+            return PageItem(stone, raw)
+    doc = {"id": rid, "origin": rid.split(":", 1)[0], "version": version, "updated_at": updated_at}
+    return PageItem({**doc, "deleted": True, "reason": "deleted"}, raw)

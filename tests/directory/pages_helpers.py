@@ -116,6 +116,17 @@ def pending_listing(app, owner_email: str, doc: dict[str, Any]) -> tuple[str, in
         return listing.id, revision.id
 
 
+def pending_edit(app, owner_email: str, listing_id: str, data: dict[str, Any]) -> int:
+    """An owner's edit of a published listing, sent to review; returns the revision id."""
+    node = get_node(app)
+    with new_session(app.extensions["smedir.engine"], write=True) as session:
+        owner = user_by_email(session, owner_email)
+        listing_svc.update_draft(session, owner, listing_id, data, node=node)
+        revision = listing_svc.submit_for_review(session, owner, listing_id, node=node)
+        session.commit()
+        return revision.id
+
+
 def read(app, fn):
     """Run ``fn(session)`` in a read session of the app's database."""
     with new_session(app.extensions["smedir.engine"]) as session:

@@ -6,12 +6,9 @@ import copy
 
 from sqlalchemy import select
 
-from directory.context import get_node
-from directory.db import new_session
 from directory.models import AuditEntry, Listing, ListingMatchKey, Revision, RevisionState, Role
 from directory.records import parse_json
 from directory.sampledata import generate_records
-from directory.services import listings as listing_svc
 from directory.services.bulk import import_records, system_admin
 from directory.services.changes import apply_remote_changes
 from directory.services.duplicates import likely_duplicates
@@ -21,12 +18,12 @@ from schemas import validate_record
 from tests.conftest import load_example
 from tests.directory.pages_helpers import (
     add_account,
+    pending_edit,
     pending_listing,
     post_form,
     published_listing,
     read,
     signed_in,
-    user_by_email,
 )
 
 PLACE = {"country": "KH", "province": "KH-12", "district": "Daun Penh"}
@@ -114,17 +111,6 @@ def test_a_withdrawn_listing_is_no_candidate(session, node):
 RICE = load_example("battambang-rice-mill")
 
 
-def _pending_edit(app, owner_email: str, listing_id: str, data: dict) -> int:
-    """An owner's edit of a published listing, sent to review; returns the revision id."""
-    node = get_node(app)
-    with new_session(app.extensions["smedir.engine"], write=True) as session:
-        owner = user_by_email(session, owner_email)
-        listing_svc.update_draft(session, owner, listing_id, data, node=node)
-        revision = listing_svc.submit_for_review(session, owner, listing_id, node=node)
-        session.commit()
-        return revision.id
-
-
 def test_a_focal_point_merges_a_duplicate_or_keeps_a_namesake_apart(app):
     owner, other_owner = add_account(app), add_account(app)
     focal = add_account(app, Role.FOCAL_POINT, "KH")
@@ -136,7 +122,7 @@ def test_a_focal_point_merges_a_duplicate_or_keeps_a_namesake_apart(app):
     namesake["contact"] = {"phone": "+85512777666"}
     namesake_id, namesake_rev = pending_listing(app, add_account(app), namesake)
     renamed = {**twin_data, "names": {"km": data["names"]["km"]}}  # the twin drops its English
-    twin_rev = _pending_edit(app, other_owner, twin, renamed)
+    twin_rev = pending_edit(app, other_owner, twin, renamed)
     client, reviewer = signed_in(app, Role.FOCAL_POINT, "KH")
     assert client.get("/review?lang=en").text.count("2 likely duplicates") == 2
 
