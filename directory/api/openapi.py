@@ -10,33 +10,38 @@ document and never fetches anything.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Any
 
 import orjson
 from flask import Response, abort, current_app, render_template, request
+from flask_babel import gettext
+from markupsafe import Markup, escape
 
 from directory.api.blueprint import bp
 from directory.api.exchange import MAX_FEED_LIMIT
 from directory.api.listings import MAX_TEXT_FILTER
+from directory.services.messages import N_
 from schemas.loader import BASE_URI, SCHEMA_DIR, load_schemas
 
 PROBLEM = "application/problem+json"
+CODE_SPAN = re.compile(r"`([^`]+)`")
 STATUS_TEXT = {
-    200: "OK",
-    201: "Created",
-    304: "Not modified (the ETag matches If-None-Match)",
-    400: "Malformed JSON or query parameter",
-    401: "No valid credentials",
-    403: "Not allowed (scope, role, CSRF or peer rules)",
-    404: "Not found",
-    409: "Not possible in the listing's current state",
-    412: "If-Match does not match the current edit tag",
-    413: "Body larger than api.max_body_bytes (also when sent chunked)",
-    414: "The request line (path and query) is too long for the server",
-    422: "The body fails validation; errors[] name the fields",
-    428: "If-Match is required",
-    429: "Too many requests; see Retry-After",
+    200: N_("OK"),
+    201: N_("Created"),
+    304: N_("Not modified (the ETag matches If-None-Match)"),
+    400: N_("Malformed JSON or query parameter"),
+    401: N_("No valid credentials"),
+    403: N_("Not allowed (scope, role, CSRF or peer rules)"),
+    404: N_("Not found"),
+    409: N_("Not possible in the listing's current state"),
+    412: N_("If-Match does not match the current edit tag"),
+    413: N_("Body larger than api.max_body_bytes (also when sent chunked)"),
+    414: N_("The request line (path and query) is too long for the server"),
+    422: N_("The body fails validation; errors[] name the fields"),
+    428: N_("If-Match is required"),
+    429: N_("Too many requests; see Retry-After"),
 }
 
 
@@ -135,7 +140,9 @@ def _path_id() -> dict:
     }
 
 
-ETAG = {"ETag": {"schema": {"type": "string"}, "description": "The version (public) or edit tag"}}
+ETAG = {
+    "ETag": {"schema": {"type": "string"}, "description": N_("The version (public) or edit tag")}
+}
 SESSION = [{"session": []}, {"personalToken": []}]
 PEER = [{"peerToken": []}]
 
@@ -168,17 +175,21 @@ def _paths() -> dict[str, Any]:
         "/api/v1/listings": {
             "get": {
                 "operationId": "searchListings",
-                "summary": "Search published, publicly shared listings",
-                "description": "The same filters as the web search. Contact data is left out "
-                "unless the SME made it public.",
+                "summary": N_("Search published, publicly shared listings"),
+                "description": N_(
+                    "The same filters as the web search. Contact data is left out "
+                    "unless the SME made it public."
+                ),
                 "parameters": search_params,
                 "responses": _responses(400, 429, ok=page),
             },
             "post": {
                 "operationId": "createListing",
-                "summary": "Create a draft listing (signed-in SME owner)",
-                "description": "Session cookie (send the CSRF token from /api/v1/session in "
-                "the X-CSRFToken header) or a personal bearer token (no CSRF token needed).",
+                "summary": N_("Create a draft listing (signed-in SME owner)"),
+                "description": N_(
+                    "Session cookie (send the CSRF token from /api/v1/session in "
+                    "the X-CSRFToken header) or a personal bearer token (no CSRF token needed)."
+                ),
                 "security": SESSION,
                 "requestBody": draft_body,
                 "responses": _responses(
@@ -190,7 +201,7 @@ def _paths() -> dict[str, Any]:
             "parameters": [_path_id()],
             "get": {
                 "operationId": "getListing",
-                "summary": "One published listing; ETag is its version",
+                "summary": N_("One published listing; ETag is its version"),
                 "parameters": [
                     {
                         "name": "If-None-Match",
@@ -203,10 +214,12 @@ def _paths() -> dict[str, Any]:
             },
             "put": {
                 "operationId": "updateListing",
-                "summary": "Save the owner's edit (If-Match: the edit tag)",
-                "description": "A missing or malformed body: 400; an invalid one: 422. Then, "
-                "without If-Match: 428; with a stale tag: 412 and the current ETag. The edit "
-                "goes to the open draft; submit it to publish.",
+                "summary": N_("Save the owner's edit (If-Match: the edit tag)"),
+                "description": N_(
+                    "A missing or malformed body: 400; an invalid one: 422. Then, "
+                    "without If-Match: 428; with a stale tag: 412 and the current ETag. The edit "
+                    "goes to the open draft; submit it to publish."
+                ),
                 "security": SESSION,
                 "parameters": [
                     {
@@ -214,7 +227,7 @@ def _paths() -> dict[str, Any]:
                         "in": "header",
                         "required": True,
                         "schema": {"type": "string"},
-                        "description": "The ETag of GET /api/v1/my/listings/{listing_id}",
+                        "description": N_("The ETag of GET /api/v1/my/listings/{listing_id}"),
                     }
                 ],
                 "requestBody": draft_body,
@@ -227,7 +240,7 @@ def _paths() -> dict[str, Any]:
             "parameters": [_path_id()],
             "post": {
                 "operationId": "submitListing",
-                "summary": "Submit the draft for review (minor edits publish at once)",
+                "summary": N_("Submit the draft for review (minor edits publish at once)"),
                 "security": SESSION,
                 "responses": _responses(401, 403, 404, 409, 429, ok=owner, headers=ETAG),
             },
@@ -235,7 +248,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/session": {
             "get": {
                 "operationId": "session",
-                "summary": "The signed-in user and the CSRF token for X-CSRFToken",
+                "summary": N_("The signed-in user and the CSRF token for X-CSRFToken"),
                 "security": SESSION,
                 "responses": _responses(
                     401,
@@ -262,7 +275,7 @@ def _paths() -> dict[str, Any]:
         "/api/v1/my/listings": {
             "get": {
                 "operationId": "myListings",
-                "summary": "The signed-in owner's listings",
+                "summary": N_("The signed-in owner's listings"),
                 "security": SESSION,
                 "responses": _responses(
                     401,
@@ -279,7 +292,7 @@ def _paths() -> dict[str, Any]:
             "parameters": [_path_id()],
             "get": {
                 "operationId": "myListing",
-                "summary": "One of the owner's listings; ETag is the edit tag for If-Match",
+                "summary": N_("One of the owner's listings; ETag is the edit tag for If-Match"),
                 "security": SESSION,
                 "responses": _responses(401, 404, 429, ok=owner, headers=ETAG),
             },
@@ -287,19 +300,23 @@ def _paths() -> dict[str, Any]:
         "/api/v1/changes": {
             "get": {
                 "operationId": "readChanges",
-                "summary": "Change feed for the calling peer (scope feed:read)",
-                "description": "Changes after the opaque cursor `since`, in sequence order, "
-                "latest version per record, tombstones included. A record whose sharing does "
-                "not cover the calling peer comes as a tombstone with reason "
-                "consent_withdrawn; a record never goes back to its origin. Items are checked "
-                "one by one against the change schema.",
+                "summary": N_("Change feed for the calling peer (scope feed:read)"),
+                "description": N_(
+                    "Changes after the opaque cursor `since`, in sequence order, "
+                    "latest version per record, tombstones included. A record whose sharing does "
+                    "not cover the calling peer comes as a tombstone with reason "
+                    "consent_withdrawn; a record never goes back to its origin. Items are checked "
+                    "one by one against the change schema."
+                ),
                 "security": PEER,
                 "parameters": [
-                    _query("since", {"type": "string", "maxLength": 100}, "cursor; empty = start"),
+                    _query(
+                        "since", {"type": "string", "maxLength": 100}, N_("cursor; empty = start")
+                    ),
                     _query(
                         "limit",
                         {"type": "integer", "minimum": 1, "maximum": MAX_FEED_LIMIT},
-                        "page size, capped at api.feed_max_limit",
+                        N_("page size, capped at api.feed_max_limit"),
                     ),
                 ],
                 "responses": _responses(
@@ -309,19 +326,23 @@ def _paths() -> dict[str, Any]:
                     429,
                     ok=shared("feed-page"),
                     described={
-                        400: "A malformed query parameter, or a `since` cursor this node did "
-                        "not hand out (unknown, or behind the start of the feed)"
+                        400: N_(
+                            "A malformed query parameter, or a `since` cursor this node did "
+                            "not hand out (unknown, or behind the start of the feed)"
+                        )
                     },
                 ),
             },
             "post": {
                 "operationId": "pushChanges",
-                "summary": "Push records and tombstones (scope changes:push)",
-                "description": "One receipt per item, in order: applied, unchanged, rejected "
-                "(with JSON-pointer errors) or conflict. `source` must be the token's peer; a "
-                "peer pushes only records whose origin it is, unless configured as a relay. "
-                "Records from a peer with trust=review are held for review (applied, message "
-                "'held for review'). The same batch twice changes nothing.",
+                "summary": N_("Push records and tombstones (scope changes:push)"),
+                "description": N_(
+                    "One receipt per item, in order: applied, unchanged, rejected "
+                    "(with JSON-pointer errors) or conflict. `source` must be the token's peer; a "
+                    "peer pushes only records whose origin it is, unless configured as a relay. "
+                    "Records from a peer with trust=review are held for review (applied, message "
+                    "'held for review'). The same batch twice changes nothing."
+                ),
                 "security": PEER,
                 "requestBody": {
                     "required": True,
@@ -347,9 +368,12 @@ def openapi_document(server_url: str) -> dict[str, Any]:
         "info": {
             "title": f"{node['name']} API",
             "version": "1.0.0",
-            "description": "Public listings, SME owners' listings, and the node-to-node "
-            "exchange (change feed and push). Errors are RFC 9457 problem documents. Shared "
-            "record shapes: /api/schemas/<name>.schema.json. Harvesters: OAI-PMH 2.0 at /oai.",
+            "description": N_(
+                "Public listings, SME owners' listings, and the node-to-node "
+                "exchange (change feed and push). Errors are RFC 9457 problem documents, in Khmer "
+                "with Accept-Language: km. Shared record shapes: /api/schemas/<name>.schema.json. "
+                "Harvesters: OAI-PMH 2.0 at /oai."
+            ),
         },
         "servers": [{"url": server_url}],
         "paths": _paths(),
@@ -363,18 +387,18 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "peerToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A peer token from /admin/tokens",
+                    "description": N_("A peer token from /admin/tokens"),
                 },
                 "session": {
                     "type": "apiKey",
                     "in": "cookie",
                     "name": "session",
-                    "description": "Writes also need the X-CSRFToken header",
+                    "description": N_("Writes also need the X-CSRFToken header"),
                 },
                 "personalToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "An owner's personal token (/account/tokens)",
+                    "description": N_("An owner's personal token (/account/tokens)"),
                 },
             },
         },
@@ -399,7 +423,8 @@ def shared_schema(name: str):
 
 @bp.get("/docs")
 def docs():
-    """A readable page listing every operation of the OpenAPI document."""
+    """A readable page listing every operation of the OpenAPI document, its prose in the page's
+    language (the document's English strings are in the catalogue); code stays code."""
     document = openapi_document(request.host_url.rstrip("/"))
     operations = []
     for path, item in document["paths"].items():
@@ -418,8 +443,18 @@ def docs():
             )
     names = sorted(p.name.removesuffix(".schema.json") for p in SCHEMA_DIR.glob("*.schema.json"))
     return render_template(
-        "api/docs.html", info=document["info"], operations=operations, schema_names=names
+        "api/docs.html",
+        info=document["info"],
+        operations=operations,
+        schema_names=names,
+        schemes=document["components"]["securitySchemes"],
+        prose=prose,
     )
+
+
+def prose(text: str) -> Markup:
+    """An English string of the document in the page's language, `code` spans as <code>."""
+    return Markup(CODE_SPAN.sub(r"<code>\1</code>", str(escape(gettext(text)))))
 
 
 def _body_ref(op: dict) -> str | None:
