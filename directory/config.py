@@ -97,6 +97,17 @@ DEFAULTS: dict[str, Any] = {
         "tombstone_guard_min": 10,
         "lease_seconds": 30,
     },
+    "enquiries": {
+        "enabled": True,
+        "expire_days": 30,
+        "keep_days": 365,
+        "confirm_hours": 48,
+        "max_per_sender_per_day": 10,
+        "max_per_address_per_day": 20,
+        "max_per_listing_per_day": 30,
+        "send_seconds": 60,
+        "saved_searches_per_email": 10,
+    },
     "peers": [],
 }
 
@@ -222,6 +233,7 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
             )
         if problem:
             raise ConfigError(source, "security.secret_key", problem)
+    _check_enquiries(source, cfg["enquiries"])
     cfg["peers"] = [_check_peer(source, i, p, node["id"]) for i, p in enumerate(cfg["peers"])]
     return cfg
 
@@ -235,6 +247,15 @@ def _check_duplicate_bands(source: str, review: dict[str, Any]) -> None:
         raise ConfigError(
             source, "review.duplicate_possible", "must be above 0 and below duplicate_probable"
         )
+
+
+def _check_enquiries(source: str, section: dict[str, Any]) -> None:
+    """Every number of ``[enquiries]`` is at least 1; messages outlive the answer period."""
+    for key, value in section.items():
+        if key != "enabled" and isinstance(value, int) and value < 1:
+            raise ConfigError(source, f"enquiries.{key}", "must be at least 1")
+    if section["keep_days"] < section["expire_days"]:
+        raise ConfigError(source, "enquiries.keep_days", "must be at least enquiries.expire_days")
 
 
 def _check_type(source: str, key: str, value: Any, default: Any) -> None:

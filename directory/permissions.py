@@ -158,3 +158,13 @@ def can_manage_user(actor: User | None, user: User) -> bool:
 def can_read_audit(actor: User | None) -> bool:
     """Admins read the audit log."""
     return can_manage_users(actor)
+
+
+def can_answer_enquiry(actor: User | None, listing: Listing) -> bool:
+    """Only the listing's owner reads and answers its enquiries (focal points see counts only)."""
+    return _active(actor) and listing.owner_id is not None and listing.owner_id == actor.id
+
+
+def can_block_enquiry_senders(actor: User | None) -> bool:
+    """Focal points and admins block a sender of unwanted enquiries."""
+    return _active(actor) and actor.role in (Role.FOCAL_POINT, Role.ADMIN)

@@ -18,6 +18,10 @@ KINDS: dict[str, str] = {
     "feed-page": "feed-page.schema.json",
     "push-batch": "push-batch.schema.json",
     "push-receipts": "push-receipts.schema.json",
+    "enquiry-request": "enquiry-request.schema.json",
+    "enquiry-message": "enquiry-message.schema.json",
+    "enquiry-batch": "enquiry-batch.schema.json",
+    "enquiry-receipts": "enquiry-receipts.schema.json",
 }
 
 

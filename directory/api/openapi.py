@@ -351,6 +351,26 @@ def _paths() -> dict[str, Any]:
                 "responses": _responses(400, 401, 403, 413, 422, 429, ok=shared("push-receipts")),
             },
         },
+        "/api/v1/enquiries": {
+            "post": {
+                "operationId": "pushEnquiries",
+                "summary": "Push enquiry messages (scope enquiries:push)",
+                "description": "Buyer enquiries and their answers between nodes. One receipt "
+                "per message, in order: accepted (delivered here, or relayed by a hub), "
+                "duplicate (this message id arrived before; nothing changes) or rejected (with "
+                "JSON-pointer errors). Each message is checked on its own against the "
+                "enquiry-message schema. Nothing about enquiries appears in the change feed or "
+                "OAI-PMH.",
+                "security": PEER,
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": shared("enquiry-batch")}},
+                },
+                "responses": _responses(
+                    400, 401, 403, 413, 422, 429, ok=shared("enquiry-receipts")
+                ),
+            },
+        },
     }
 
 

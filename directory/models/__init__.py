@@ -1,6 +1,14 @@
 """Table models. Importing this package registers every table on SQLModel.metadata."""
 
 from directory.models.accounts import AuditEntry, LoginFailure, PasswordReset, PersonalToken
+from directory.models.enquiries import (
+    Enquiry,
+    EnquiryBlock,
+    EnquiryCounter,
+    EnquiryMessage,
+    EnquiryState,
+    SavedSearch,
+)
 from directory.models.exchange import PeerToken, PeerTokenUse
 from directory.models.listings import (
     ChangeCounter,
@@ -36,6 +44,12 @@ __all__ = [
     "LoginFailure",
     "PasswordReset",
     "PersonalToken",
+    "Enquiry",
+    "EnquiryBlock",
+    "EnquiryCounter",
+    "EnquiryMessage",
+    "EnquiryState",
+    "SavedSearch",
     "PeerToken",
     "PeerTokenUse",
     "ChangeCounter",

@@ -1,7 +1,7 @@
 """Peer tokens (how other nodes authenticate to the exchange API) and their use log.
 
 A token belongs to one configured peer and carries scopes (``feed:read``,
-``changes:push``, ``oai:read``). Only the SHA-256 of the token is stored: the
+``changes:push``, ``oai:read``, ``enquiries:push``). Only the SHA-256 of the token is stored: the
 plaintext is shown once, when it is created. Every authenticated request adds
 one row to ``peer_token_uses`` (not one per record), so the log stays cheap.
 """
@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 
 from directory.models.base import utcnow
 
-SCOPES = ("feed:read", "changes:push", "oai:read")
+SCOPES = ("feed:read", "changes:push", "oai:read", "enquiries:push")
 
 
 class PeerToken(SQLModel, table=True):

@@ -101,6 +101,26 @@ MESSAGES: dict[str, str] = {
     "if-match-required": N_("send If-Match with the ETag of GET /api/v1/my/listings/{id}"),
     "listing-changed": N_("the listing changed since you read it"),
     "rate-limited": N_("more than %(limit)d requests a minute; slow down"),
+    # enquiries
+    "enquiry-not-found": N_("no enquiry %(id)s"),
+    "enquiries-off": N_("This business does not take enquiries through the directory."),
+    "enquiry-sender-blocked": N_(
+        "Enquiries from this email address are blocked by the directory's focal points."
+    ),
+    "enquiry-no-route": N_("This listing's home directory cannot be reached from here."),
+    "too-many-enquiries-sender": N_(
+        "You sent as many enquiries as one address may send in a day. Try again tomorrow."
+    ),
+    "too-many-enquiries-address": N_(
+        "Too many enquiries from your network today. Try again tomorrow."
+    ),
+    "too-many-enquiries-listing": N_(
+        "This business received as many enquiries as it can take today. Try again tomorrow."
+    ),
+    "enquiry-link-invalid": N_("This confirmation link is invalid or has expired."),
+    "enquiry-closed": N_("This enquiry was already answered or declined, or it has expired."),
+    "enquiry-block-not-allowed": N_("only focal points and admins block senders"),
+    "enquiry-block-not-found": N_("no blocked sender %(id)s"),
 }
 
 

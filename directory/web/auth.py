@@ -55,6 +55,8 @@ TOKEN_TOUCH_INTERVAL = timedelta(minutes=5)
 NAV_ENDPOINTS = {
     "search": ("public.search", "public.index"),
     "my_listings": ("listings.mine", "listings.index"),
+    "my_enquiries": ("enquiries.inbox",),
+    "enquiry_counts": ("enquiries.senders",),
     "review_queue": ("review.queue", "review.index"),
     "admin": ("admin_users.users",),
     "quarantine": ("admin_sync.quarantine",),

@@ -24,6 +24,9 @@ INTEGER_FIELDS = frozenset({"/employees", "/founded_year"})
 NUMBER_FIELDS = frozenset({"/geo/lat", "/geo/lon"})
 BOOLEAN_FIELDS = frozenset({"/women_owned", "/youth_owned"})  # select: "" / "true" / "false"
 CHECKBOXES = ("/sharing/public", "/sharing/hub", "/sharing/contact_public")  # absent = false
+# on unless switched off: a ticked box leaves the field out (absent means true), so listings
+# saved before the choice existed keep their documents as they were
+OPT_OUT = "/sharing/enquiries"
 LIST_FIELDS = frozenset({"/export_markets", "/sharing/peers"})  # multi-valued inputs
 REPEATED = ("/sectors", "/products", "/certifications", "/contact/social")
 
@@ -82,6 +85,7 @@ LABELS: dict[str, Any] = {
     "/sharing/hub": _l("Share with the regional hub"),
     "/sharing/peers": _l("Share with these directories"),
     "/sharing/contact_public": _l("Show contact details to visitors"),
+    "/sharing/enquiries": _l("Let buyers send enquiries through the directory"),
 }
 
 MESSAGES = {
@@ -232,7 +236,7 @@ def document_from_form(form: MultiDict) -> dict[str, Any]:
     tree: dict[str, Any] = {}
     limit = max_depth("draft") + 1
     for key in form:
-        if not key.startswith("/"):
+        if not key.startswith("/") or key == OPT_OUT:
             continue
         values = [v.replace("\r\n", "\n").strip() for v in form.getlist(key)]
         pointer = "/".join(key.split("/", limit + 1)[: limit + 1])
@@ -242,6 +246,8 @@ def document_from_form(form: MultiDict) -> dict[str, Any]:
             _put(tree, pointer, _convert(pointer, values[-1]))
     for key in CHECKBOXES:
         _put(tree, key, key in form)
+    if OPT_OUT not in form:
+        _put(tree, OPT_OUT, False)
     tree["sharing"].setdefault("peers", [])
     return _lists(tree)
 

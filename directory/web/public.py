@@ -26,6 +26,7 @@ from directory.fileformats import csv_text
 from directory.models import ListingState
 from directory.params import query_int
 from directory.records import parse_json
+from directory.services.enquiries import accepts_enquiries
 from directory.services.errors import NotFound
 from directory.services.listings import get_listing
 from directory.services.search import COUNT_CAP, SORTS, SearchFilters, search_listings
@@ -172,7 +173,17 @@ def listing(listing_id: str):
         jsonld=script_json(listing_jsonld(doc, canonical, lang)),
         meta_description=meta_description(doc, lang),
         map_cfg=cfg["map"],
+        enquiry_url=enquiry_url(lst),
     )
+
+
+def enquiry_url(lst) -> str | None:
+    """The enquiry form of a listing that takes enquiries, when this node has the form."""
+    if not current_app.config["SMEDIR"]["enquiries"]["enabled"]:
+        return None
+    if "enquiries.new" not in current_app.view_functions or not accepts_enquiries(lst):
+        return None
+    return url_for("enquiries.new", listing_id=lst.id)
 
 
 def meta_description(doc: dict, lang: str) -> str:

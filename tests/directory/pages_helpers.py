@@ -68,6 +68,10 @@ def form_fields(doc: dict[str, Any]) -> list[tuple[str, str]]:
         if key in ("id", "origin", "version", "updated_at"):
             continue
         _flatten(f"/{key}", value, pairs)
+    if doc.get("sharing", {}).get("enquiries") is not False:  # ticked unless switched off
+        pairs = [p for p in pairs if p[0] != "/sharing/enquiries"] + [
+            ("/sharing/enquiries", "true")
+        ]
     return pairs
 
 

@@ -44,7 +44,7 @@ def test_schemathesis_with_every_check_finds_nothing(app, live_server, draft_dat
     owner = add_user(app)
     for n in range(3):
         publish_own(app, draft_data, owner=owner if n == 0 else None)
-    _, peer = peer_token(app, "th", "feed:read", "changes:push")
+    _, peer = peer_token(app, "th", "feed:read", "changes:push", "enquiries:push")
     env = {
         **os.environ,
         "SMEDIR_ST_PEER_TOKEN": peer,

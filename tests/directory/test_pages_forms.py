@@ -61,7 +61,8 @@ def test_blank_inputs_and_blank_rows_are_absent_but_half_filled_rows_stay():
     assert doc["products"] == [{"description": "no name given"}]
     assert doc["sectors"] == ["1079", "5610"]
     assert doc["export_markets"] == ["TH"]
-    assert doc["sharing"] == {"public": True, "hub": False, "contact_public": False, "peers": []}
+    sharing = {"public": True, "hub": False, "contact_public": False, "peers": []}
+    assert doc["sharing"] == {**sharing, "enquiries": False}  # the unticked opt-out box
     assert {i.path for i in validate(doc, "draft")} >= {"/products/0/name"}
 
 

@@ -75,6 +75,9 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_import", "-"): (F, F, F, F, F, T, F, F),
     ("can_run_sync", "-"): (F, F, F, F, F, T, F, F),
     ("can_read_quarantine", "-"): (F, F, F, T, T, T, F, F),
+    ("can_answer_enquiry", "own"): (F, T, T, T, T, T, F, F),
+    ("can_answer_enquiry", "foreign"): (F, F, F, F, F, F, F, F),
+    ("can_block_enquiry_senders", "-"): (F, F, F, T, T, T, F, F),
 }
 
 
@@ -137,7 +140,7 @@ def decide(action: str, obj: str, actor: User | None) -> bool:
         return fn(actor, listing, NODE_ID)
     if action == "can_view_listing_private":
         return fn(actor, listing, node_id=NODE_ID, node_country=NODE_COUNTRY)
-    if action == "can_read_draft":
+    if action in ("can_read_draft", "can_answer_enquiry"):
         return fn(actor, listing)
     if action in ("can_review_revision", "can_read_revision"):
         revision = make_revision(actor, obj, listing)

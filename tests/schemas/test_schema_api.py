@@ -154,4 +154,8 @@ def test_schema_hygiene():
         "feed-page",
         "push-batch",
         "push-receipts",
+        "enquiry-request",
+        "enquiry-message",
+        "enquiry-batch",
+        "enquiry-receipts",
     }
