@@ -19,15 +19,19 @@ REVISION = (
 )
 
 
+def _downgrade(engine, revision: str) -> None:
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def _sharing(hub: bool, peers: list[str]) -> str:
     return orjson.dumps({"sharing": {"public": True, "hub": hub, "peers": peers}}).decode()
 
 
 def test_backfill_widens_current_sharing_with_every_published_revision(engine):
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0005")
+    _downgrade(engine, "0005")
     with engine.begin() as conn:
         rows = [
             ("kh:live", "kh", "published", True, False, " th "),
@@ -57,10 +61,7 @@ def test_backfill_widens_current_sharing_with_every_published_revision(engine):
 
 
 def test_backfill_of_public_ever_reads_current_sharing_and_published_revisions(engine):
-    cfg = alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0009")
+    _downgrade(engine, "0009")
     with engine.begin() as conn:
         rows = [
             ("kh:live", "kh", "published", True),
