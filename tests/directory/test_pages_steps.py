@@ -45,6 +45,7 @@ def test_the_basics_alone_make_a_draft_without_registration(app):
     client, _ = signed_in(app)
     page = client.get("/my/listings/new?lang=en").text
     assert 'name="/registration/number"' not in page and 'name="/contact/phone"' in page
+    assert "ការបកប្រែក្រៅផ្លូវការ" in client.get("/my/listings/new?lang=km").text  # ISIC titles
     listing_id = _start(client)
     doc, state = _draft(app, listing_id)
     assert state == RevisionState.DRAFT and "registration" not in doc
