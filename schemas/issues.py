@@ -75,9 +75,9 @@ CONTROL_MESSAGE = "must not contain control characters (such as NUL) or bidi ove
 @cache
 def _text_patterns() -> frozenset[str]:
     """The patterns of common#/$defs/text and multilineText, read from the schema."""
-    from schemas.loader import BASE_URI, load_schemas
+    from schemas.loader import load_schemas, schema_id
 
-    common = load_schemas()[f"{BASE_URI}/common/1.0.0/common.schema.json"]["$defs"]
+    common = load_schemas()[schema_id("common")]["$defs"]
     return frozenset(common[name]["pattern"] for name in ("text", "multilineText"))
 
 

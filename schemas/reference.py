@@ -15,7 +15,7 @@ from referencing.exceptions import NoSuchResource
 from referencing.jsonschema import DRAFT202012
 
 from schemas.issues import ValidationIssue, finish, issues_for
-from schemas.loader import load_schemas, schema_for
+from schemas.loader import registry_items, schema_for
 
 
 @cache
@@ -49,7 +49,7 @@ def _without_dialect(schema: dict) -> dict:
 @cache
 def _registry() -> Registry:
     resources = [
-        (uri, DRAFT202012.create_resource(_without_dialect(s))) for uri, s in load_schemas().items()
+        (uri, DRAFT202012.create_resource(_without_dialect(s))) for uri, s in registry_items()
     ]
     return Registry(retrieve=_no_remote).with_resources(resources)
 

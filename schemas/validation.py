@@ -8,7 +8,7 @@ from typing import Any
 import jsonschema_rs
 
 from schemas.issues import ValidationIssue, finish, issues_for
-from schemas.loader import load_schemas, refuse_remote, schema_for
+from schemas.loader import refuse_remote, registry_items, schema_for
 
 # jsonschema_rs reports some keywords under other names
 _KEYWORDS = {"falseSchema": "false"}
@@ -17,7 +17,7 @@ _DETAIL_KEYS = ("limit", "types", "options", "expected_value", "pattern")
 
 @cache
 def _registry() -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry(list(load_schemas().items()), retriever=refuse_remote)
+    return jsonschema_rs.Registry(registry_items(), retriever=refuse_remote)
 
 
 @cache

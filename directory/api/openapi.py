@@ -23,7 +23,7 @@ from directory.api.blueprint import bp
 from directory.api.exchange import MAX_FEED_LIMIT
 from directory.api.listings import MAX_TEXT_FILTER
 from directory.services.messages import N_
-from schemas.loader import BASE_URI, SCHEMA_DIR, load_schemas
+from schemas.loader import SCHEMA_DIR, load_schemas, schema_id
 
 PROBLEM = "application/problem+json"
 CODE_SPAN = re.compile(r"`([^`]+)`")
@@ -47,7 +47,7 @@ STATUS_TEXT = {
 
 def shared(name: str) -> dict[str, str]:
     """A $ref to a shared schema by its $id."""
-    return {"$ref": f"{BASE_URI}/{name}/1.0.0/{name}.schema.json"}
+    return {"$ref": schema_id(name)}
 
 
 def _problem_schema() -> dict[str, Any]:

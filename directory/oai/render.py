@@ -12,6 +12,7 @@ from directory.api.public import public_document
 from directory.oai.repository import Item
 from directory.records import canonical_json
 from schemas import load_isic
+from schemas.loader import schema_id
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 OAI_XSD = "http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd"
@@ -21,7 +22,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 SME_NS = "https://schemas.sme-directory.org/oai/sme_json/1.0/"
-RECORD_SCHEMA = "https://schemas.sme-directory.org/record/1.0.0/record.schema.json"
 
 # characters XML 1.0 cannot carry, even escaped
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -84,14 +84,11 @@ def metadata(parent: etree._Element, item: Item, prefix: str, ctx: dict[str, str
 def sme_json(parent: etree._Element, doc: dict[str, Any], ctx: dict[str, str]) -> None:
     """The native record: its canonical JSON as the text of one element."""
     element = etree.SubElement(
-        parent, f"{{{SME_NS}}}record", nsmap={"sme": SME_NS}, schema=RECORD_SCHEMA
+        parent, f"{{{SME_NS}}}record", nsmap={"sme": SME_NS}, schema=schema_id("record")
     )
     element.set("mediaType", "application/json")
     element.set(f"{{{XSI_NS}}}schemaLocation", f"{SME_NS} {ctx['sme_xsd']}")
     element.text = text(canonical_json(doc))
-
-
-TOMBSTONE_SCHEMA = "https://schemas.sme-directory.org/tombstone/1.0.0/tombstone.schema.json"
 
 
 def about_tombstone(parent: etree._Element, item: Item) -> None:
@@ -105,7 +102,7 @@ def about_tombstone(parent: etree._Element, item: Item) -> None:
     element = etree.SubElement(
         sub(parent, "about"), f"{{{SME_NS}}}tombstone", nsmap={"sme": SME_NS}
     )
-    element.set("schema", TOMBSTONE_SCHEMA)
+    element.set("schema", schema_id("tombstone"))
     element.set("mediaType", "application/json")
     element.text = text(item.tombstone)
 

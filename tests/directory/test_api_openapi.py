@@ -8,7 +8,7 @@ from pathlib import Path
 import openapi_spec_validator
 from jsonschema import Draft202012Validator
 
-from schemas.loader import SCHEMA_DIR
+from schemas.loader import SCHEMA_DIR, schema_id
 
 OAS_31 = (
     Path(openapi_spec_validator.__file__).parent / "resources" / "schemas" / "v3.1" / "schema.json"
@@ -41,7 +41,7 @@ def test_operations_reference_the_shared_schemas_not_copies(app):
     document = app.test_client().get("/api/openapi.json").get_json()
     refs = _walk_refs(document["paths"], set())
     for name in ("record", "draft", "feed-page", "push-batch", "push-receipts"):
-        assert f"https://schemas.sme-directory.org/{name}/1.0.0/{name}.schema.json" in refs
+        assert schema_id(name) in refs
     embedded = {s["$id"]: s for s in document["components"]["schemas"].values() if "$id" in s}
     for path in SCHEMA_DIR.glob("*.schema.json"):
         schema = json.loads(path.read_text(encoding="utf-8"))

@@ -6,7 +6,11 @@ import copy
 import dataclasses
 import json
 
+import jsonschema_rs
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 
 from schemas import (
     KINDS,
@@ -22,7 +26,14 @@ from schemas import (
     validate_record,
 )
 from schemas.build_enums import build
-from schemas.loader import load_schemas, refuse_remote
+from schemas.loader import (
+    ID_RE,
+    earlier_ids,
+    load_schemas,
+    refuse_remote,
+    registry_items,
+    schema_id,
+)
 from tests.schemas.schema_corpus import EXAMPLES, read_example
 
 PEPPER = read_example(EXAMPLES / "valid" / "kampot-pepper-farm.json")["document"]
@@ -137,7 +148,7 @@ def _walk(node):
 def test_schema_hygiene():
     schemas = load_schemas()
     for uri, schema in schemas.items():
-        assert uri.startswith("https://schemas.sme-directory.org/") and "/1.0.0/" in uri
+        assert uri.startswith("https://schemas.sme-directory.org/") and ID_RE.match(uri)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         for node in _walk(schema):
             assert "format" not in node, uri
@@ -159,3 +170,20 @@ def test_schema_hygiene():
         "enquiry-batch",
         "enquiry-receipts",
     }
+
+
+def test_a_minor_bump_keeps_the_earlier_ids_of_its_major_version():
+    """record 1.1.0 (registration optional) still answers to record/1.0.0, in both
+    validators: a document or schema naming the old id is checked against the new one."""
+    record, draft = schema_id("record"), schema_id("draft")
+    assert record.endswith("/record/1.1.0/record.schema.json") and "/1.1.0/" in draft
+    old = record.replace("/1.1.0/", "/1.0.0/")
+    assert earlier_ids(record) == [old] and earlier_ids(old) == []
+    unregistered = {k: v for k, v in PEPPER.items() if k not in ("registration", "legal_form")}
+    wrapper = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": old}
+    registry = jsonschema_rs.Registry(registry_items(), retriever=refuse_remote)
+    fast = jsonschema_rs.Draft202012Validator(wrapper, registry=registry, retriever=refuse_remote)
+    assert fast.is_valid(unregistered) and not fast.is_valid({**unregistered, "names": {}})
+    resources = [(u, DRAFT202012.create_resource(s)) for u, s in registry_items()]
+    slow = Draft202012Validator(wrapper, registry=Registry().with_resources(resources))
+    assert slow.is_valid(unregistered) and not slow.is_valid({**unregistered, "names": {}})
