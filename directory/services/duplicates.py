@@ -13,21 +13,28 @@ declared "not the same" (``distinct_pairs``) is never suggested again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import or_, select
 from sqlmodel import Session
 
-from directory.models import DistinctPair, Listing, ListingState, Revision, RevisionState
+from directory.models import ListingState, RevisionState
 from directory.records import parse_json
-from directory.services.match_keys import e164, email_parts, match_keys, normalised_names
-from directory.services.match_keys import skeleton as word_skeleton
+from directory.services.match_keys import (
+    e164,
+    email_parts,
+    match_keys,
+    normalised_names,
+    registration_match_key,
+    skeleton,
+)
 
 DEFAULT_BANDS = (0.85, 0.6)  # (probable, possible); the node's config overrides them
-NAME_KEY_LIMIT = 200  # a name word shared by more listings than this narrows nothing
+NAME_KEY_LIMIT = 100  # a name word shared by more listings than this narrows nothing
 STRONG_KEY_LIMIT = 50
-MAX_SCORED = 40  # candidates scored per record, the best-connected first
+MAX_SCORED = 30  # candidates scored per record, the best-connected first
+MAX_NAME_ONLY = 12  # of which sharing only name words (they can reach "possible", no more)
 KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0}
 WEIGHTS = {"name": 0.5, "address": 0.2, "contact": 0.3}
 
@@ -36,7 +43,8 @@ WEIGHTS = {"name": 0.5, "address": 0.2, "contact": 0.3}
 class Candidate:
     """Another listing that may be the same business: its data, score, band and reasons."""
 
-    listing: Listing
+    listing_id: str
+    state: str  # the listing's state: published, or draft while its first version waits
     doc: dict[str, Any]
     score: float
     band: str  # "probable" or "possible"
@@ -64,65 +72,88 @@ def likely_duplicates(
     probable, possible = bands
     ids = candidate_ids(session, doc, exclude_id=exclude_id)
     found = []
-    for listing, other in _documents(session, ids):
+    for rid, state, other in _documents(session, ids):
         score, reasons = score_pair(doc, other)
         if score >= possible:
             band = "probable" if score >= probable else "possible"
-            found.append(Candidate(listing, other, score, band, reasons))
-    found.sort(key=lambda c: (c.band != "probable", -c.score, c.listing.id))
+            found.append(Candidate(rid, state, other, score, band, reasons))
+    found.sort(key=lambda c: (c.band != "probable", -c.score, c.listing_id))
     return found
 
 
 def candidate_ids(session: Session, doc: dict[str, Any], *, exclude_id: str | None) -> list[str]:
-    """The listings sharing blocking keys with ``doc``, the best-connected first."""
+    """The listings sharing blocking keys with ``doc``, the best-connected first.
+
+    One statement: a lookup per key, each limited, so a key shared by thousands of
+    listings costs no more than one shared by a few (it is then skipped).
+    """
+    keys = sorted(match_keys(doc))
+    if not keys:
+        return []
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"SELECT listing_id FROM listing_match_keys WHERE key = {mark} LIMIT {mark}"
+    one = "SELECT key, listing_id FROM listing_match_keys WHERE key = {m} LIMIT {m}"
+    sql = " UNION ALL ".join(f"SELECT * FROM ({one.format(m=mark)}) q{i}" for i in range(len(keys)))
+    params = [p for key in keys for p in (key, _limit(key) + 1)]
+    hits: dict[str, list[str]] = {}
+    for key, rid in conn.exec_driver_sql(sql, tuple(params)).all():
+        hits.setdefault(key, []).append(rid)
     weight: dict[str, float] = {}
-    for key in sorted(match_keys(doc)):
-        kind = key.split(":", 1)[0]
-        limit = NAME_KEY_LIMIT if kind == "nm" else STRONG_KEY_LIMIT
-        rows = conn.exec_driver_sql(sql, (key, limit + 1)).all()
-        if len(rows) > limit:
+    for key, rids in hits.items():
+        if len(rids) > _limit(key):
             continue  # too common to tell businesses apart
-        gain = (KEY_WEIGHT.get(kind) or 1.0 / len(rows)) if rows else 0.0
-        for (rid,) in rows:
+        kind = key.split(":", 1)[0]
+        gain = KEY_WEIGHT.get(kind) or 1.0 / len(rids)
+        for rid in rids:
             weight[rid] = weight.get(rid, 0.0) + gain
     weight.pop(exclude_id, None)
     if exclude_id and weight:
         for other in declared_distinct(session, exclude_id):
             weight.pop(other, None)
-    return sorted(weight, key=lambda rid: (-weight[rid], rid))[:MAX_SCORED]
+    ranked = sorted(weight, key=lambda rid: (-weight[rid], rid))
+    strong = [rid for rid in ranked if weight[rid] >= 1.0]
+    return (strong + [rid for rid in ranked if weight[rid] < 1.0][:MAX_NAME_ONLY])[:MAX_SCORED]
+
+
+def _limit(key: str) -> int:
+    return NAME_KEY_LIMIT if key.startswith("nm:") else STRONG_KEY_LIMIT
 
 
 def declared_distinct(session: Session, listing_id: str) -> set[str]:
     """The listings a focal point declared not the same business as this one."""
-    rows = session.execute(
-        select(DistinctPair.listing_a, DistinctPair.listing_b).where(
-            or_(DistinctPair.listing_a == listing_id, DistinctPair.listing_b == listing_id)
-        )
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    rows = conn.exec_driver_sql(
+        f"SELECT listing_b FROM distinct_pairs WHERE listing_a = {mark}"
+        f" UNION ALL SELECT listing_a FROM distinct_pairs WHERE listing_b = {mark}",
+        (listing_id, listing_id),
     ).all()
-    return {b if a == listing_id else a for a, b in rows}
+    return {other for (other,) in rows}
 
 
-def _documents(session: Session, ids: list[str]):
-    """(listing, document) for each candidate: its pending revision's data, else published."""
+def _documents(session: Session, ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(id, state, document) of each candidate: its pending revision's data, else published."""
     if not ids:
         return []
-    listings = session.execute(select(Listing).where(Listing.id.in_(ids))).scalars().all()
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    marks = ", ".join([mark] * len(ids))
+    listings = conn.exec_driver_sql(
+        f"SELECT id, state, document FROM listings WHERE id IN ({marks})", tuple(ids)
+    ).all()
     pending = dict(
-        session.execute(
-            select(Revision.listing_id, Revision.document).where(
-                Revision.listing_id.in_(ids), Revision.state == RevisionState.PENDING
-            )
+        conn.exec_driver_sql(
+            f"SELECT listing_id, document FROM revisions WHERE state = {mark}"
+            f" AND listing_id IN ({marks})",
+            (RevisionState.PENDING.value, *ids),
         ).all()
     )
     out = []
-    for listing in listings:
-        if listing.id in pending:
-            out.append((listing, parse_json(pending[listing.id])))
-        elif listing.state == ListingState.PUBLISHED and listing.document:
-            out.append((listing, parse_json(listing.document)))
+    for rid, state, document in listings:
+        if rid in pending:
+            out.append((rid, state, parse_json(pending[rid])))
+        elif state == ListingState.PUBLISHED and document:
+            out.append((rid, state, parse_json(document)))
     return out
 
 
@@ -157,13 +188,14 @@ def name_similarity(doc: dict[str, Any], other: dict[str, Any]) -> float:
     return best / 100
 
 
+@lru_cache(maxsize=20_000)
 def _sk(name: str) -> str:
-    return " ".join(word_skeleton(w) for w in name.split())
+    return " ".join(skeleton(w) for w in name.split())
 
 
 def _same_registration(doc: dict[str, Any], other: dict[str, Any]) -> bool:
-    keys = [k for k in match_keys(doc) if k.startswith("reg:")]
-    return bool(keys) and keys[0] in match_keys(other)
+    key = registration_match_key(doc)
+    return key is not None and key == registration_match_key(other)
 
 
 def _address_similarity(doc: dict[str, Any], other: dict[str, Any]) -> tuple[float, str | None]:

@@ -83,6 +83,7 @@ LEGAL_KM = ("ក្រុមហ៊ុន", "ឯកកម្មសិទ្ធិ
 VOWELS = re.compile("[aeiouy]+")
 REPEATS = re.compile(r"(.)\1+")
 MAX_NAME_WORDS = 6
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 @lru_cache(maxsize=20_000)
@@ -97,6 +98,7 @@ def name_words(name: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+@lru_cache(maxsize=50_000)
 def skeleton(word: str) -> str:
     """A word's consonants, repeats collapsed, its first letter kept: "sovann" -> "svn"."""
     if word.isdigit() or len(word) < 2:
@@ -115,6 +117,8 @@ def e164(phone: Any, country: str | None = None) -> str | None:
     """A phone number in E.164 form, or None when it is not one."""
     if not isinstance(phone, str) or not phone.strip():
         return None
+    if E164.fullmatch(phone):  # the schema's form: nothing to parse (a hot path of scoring)
+        return phone
     try:
         number = phonenumbers.parse(phone, country)
     except phonenumbers.NumberParseException:
@@ -131,15 +135,21 @@ def email_parts(email: Any) -> tuple[str, str | None] | None:
     return address, (None if domain in FREE_MAIL else domain)
 
 
+def registration_match_key(doc: dict[str, Any]) -> str | None:
+    """The ``reg`` key of a record: its registration country and number, normalised."""
+    reg = doc.get("registration") or {}
+    number = registration_key(reg.get("number"))
+    return f"reg:{str(reg.get('country', '')).upper()}{number}" if number else None
+
+
 def match_keys(doc: dict[str, Any]) -> set[str]:
     """Every blocking key of a record (none for a tombstone)."""
     if not doc or doc.get("deleted") is True:
         return set()
     keys: set[str] = set()
-    reg = doc.get("registration") or {}
-    number = registration_key(reg.get("number"))
-    if number:
-        keys.add(f"reg:{str(reg.get('country', '')).upper()}{number}")
+    reg = registration_match_key(doc)
+    if reg:
+        keys.add(reg)
     contact = doc.get("contact") or {}
     phone = e164(contact.get("phone"), (doc.get("address") or {}).get("country"))
     if phone:

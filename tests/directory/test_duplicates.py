@@ -104,7 +104,7 @@ def test_candidates_khmer_and_romanised_typos_word_order_and_bands(session, node
 def test_a_withdrawn_listing_is_no_candidate(session, node):
     import_records(session, system_admin(), [SOVANN], node=node)
     [found] = likely_duplicates(session, {**SOVANN, "names": {"en": "Sovann"}})
-    tombstone_listing(session, found.listing, reason="closed")
+    tombstone_listing(session, session.get(Listing, found.listing_id), reason="closed")
     assert likely_duplicates(session, {**SOVANN, "names": {"en": "Sovann"}}) == []
 
 

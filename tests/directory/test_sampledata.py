@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -65,7 +64,7 @@ def test_the_problem_records_are_what_a_focal_point_should_catch(session, node):
     found = likely_duplicates(session, duplicate)
     assert [d.band for d in found] == ["probable"], found
     assert {"name", "phone", "email"} <= set(found[0].reasons)
-    original = json.loads(found[0].listing.document)
+    original = found[0].doc
     assert original["address"]["province"] == duplicate["address"]["province"]
     assert [c.pointer for c in listing_concerns(bad_phone)] == ["/contact/phone"]
     assert [c.pointer for c in listing_concerns(duplicate)] == []
