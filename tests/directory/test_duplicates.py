@@ -136,7 +136,7 @@ def test_a_focal_point_merges_a_duplicate_or_keeps_a_namesake_apart(app):
 
     page = client.get(f"/review/{twin_rev}?lang=km").text
     assert "band-probable" in page and "លេខទូរស័ព្ទដូចគ្នា" in page  # same phone, in Khmer
-    assert 'class="side-by-side"' in page and "+85553952111" in page
+    assert 'class="compare"' in page and "+85553952111" in page
     done = post_form(client, f"/review/{twin_rev}/duplicates", {"duplicate": "same", "other": kept})
     assert done.status_code == 302 and done.headers["Location"].endswith("/review")
     moved = app.test_client().get(f"/listings/{twin}")

@@ -55,6 +55,8 @@ def build_site(app, feed) -> Tour:
     rice, pepper, crab = (load_example(name) for name in EXAMPLES)
     published = published_listing(app, owner, rice, focal)
     _listing, revision = pending_listing(app, owner, pepper)
+    twin = {**rice, "registration": {**rice["registration"], "number": "00099999"}}
+    _twin, twin_revision = pending_listing(app, owner, twin)  # a likely duplicate of rice
     withdrawn = published_listing(app, owner, crab, focal)
     engine, node = app.extensions["smedir.engine"], get_node(app)
     with new_session(engine, write=True) as session:
@@ -99,6 +101,7 @@ def build_site(app, feed) -> Tour:
         (Role.OWNER, "/admin/users", 403),
         (Role.FOCAL_POINT, "/review", 200),
         (Role.FOCAL_POINT, f"/review/{revision}", 200),
+        (Role.FOCAL_POINT, f"/review/{twin_revision}", 200),
         (Role.FOCAL_POINT, "/admin/quarantine", 200),
         (Role.FOCAL_POINT, "/admin/held", 200),
         (Role.ADMIN, "/admin/users", 200),
