@@ -6,6 +6,7 @@ Never downloads a browser: ``/usr/bin/chromium`` comes from Debian's package
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -52,6 +53,17 @@ def shots(request):
         return path
 
     return shoot
+
+
+@pytest.fixture
+def readme_screenshots(request, tmp_path_factory) -> Path:
+    """Where the README's screenshots go: docs/screenshots/ when SMEDIR_SCREENSHOTS=1 (to
+    refresh them on purpose), else a temporary folder, so a test run leaves the tree clean."""
+    if os.environ.get("SMEDIR_SCREENSHOTS") == "1":
+        folder = Path(request.config.rootpath) / "docs" / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
 
 
 def new_page(browser, base_url: str, lang: str = "en", *, javascript: bool = True):

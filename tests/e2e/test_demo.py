@@ -2,7 +2,8 @@
 and Thailand within two sync cycles, the printed focal point sees the pending listings, and
 Ctrl-C (SIGINT) stops every process. A second run (``--nodes 1``) reuses the data.
 
-The browser steps also take the README's screenshots (docs/screenshots/).
+The browser steps also take the README's screenshots (into docs/screenshots/ with
+SMEDIR_SCREENSHOTS=1).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import re
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
@@ -21,8 +21,6 @@ from tests.browser import new_page, sign_in
 from tests.processes import Demo, alive, descendants, free_base_port, node_urls
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 SMEDIR = [sys.executable, "-c", "from directory.cli import main; main()"]
 INTERVAL = 3  # seconds between sync runs in this test (the default is 60)
 START_UP = 30  # a scheduler process's start on a busy 2-core machine, before its first run
@@ -52,7 +50,7 @@ def hub_shared(url: str, country: str) -> int:
         page += 1
 
 
-def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser):
+def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser, readme_screenshots):
     base = free_base_port()
     data = tmp_path / "demo"
     args = [*SMEDIR, "demo", "--port", str(base), "--interval", str(INTERVAL), "--dir", str(data)]
@@ -80,33 +78,32 @@ def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser):
 
         email, password = account(output, "kh", "focal point")
         page = new_page(browser, urls["kh"], "en")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.goto("/?lang=en")
-        page.screenshot(path=str(SCREENSHOTS / "home-en.png"), full_page=True)
+        page.screenshot(path=str(readme_screenshots / "home-en.png"), full_page=True)
         sign_in(page, email, password)
         page.goto("/review")
         rows = page.locator("table.queue tbody tr")
         assert rows.count() == 21, page.content()  # 18 imported, 2 with problems, 1 by the owner
         _published, waiting, _owned = sample_split(KH, with_owner=True)
         duplicate, bad_phone = waiting[-2:]
-        page.screenshot(path=str(SCREENSHOTS / "review-queue.png"), full_page=True)
+        page.screenshot(path=str(readme_screenshots / "review-queue.png"), full_page=True)
         page.locator("table.queue a", has_text=duplicate["names"]["en"]).click()
         assert page.locator("section.duplicates li").count() == 1
         page.goto("/review")
         name = bad_phone["names"].get("en") or bad_phone["names"]["km"]
         page.locator("table.queue a", has_text=name).click()
         assert page.locator("section.concerns li[data-pointer='/contact/phone']").count() == 1
-        page.screenshot(path=str(SCREENSHOTS / "review-bad-phone.png"), full_page=True)
+        page.screenshot(path=str(readme_screenshots / "review-bad-phone.png"), full_page=True)
         page.context.close()
         phone = new_page(browser, urls["kh"], "km")
         phone.set_viewport_size({"width": 375, "height": 800})
         phone.goto("/?lang=km")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 375
-        phone.screenshot(path=str(SCREENSHOTS / "home-km-375px.png"), full_page=True)
+        phone.screenshot(path=str(readme_screenshots / "home-km-375px.png"), full_page=True)
         phone.context.close()
         hub = new_page(browser, urls["asean"], "km")
         hub.goto("/?lang=km")
-        hub.screenshot(path=str(SCREENSHOTS / "hub-km.png"), full_page=True)
+        hub.screenshot(path=str(readme_screenshots / "hub-km.png"), full_page=True)
         hub.context.close()
 
         assert demo.interrupt() == 0, demo.output
