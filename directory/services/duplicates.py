@@ -35,7 +35,7 @@ NAME_KEY_LIMIT = 100  # a name word shared by more listings than this narrows no
 STRONG_KEY_LIMIT = 50
 MAX_SCORED = 30  # candidates scored per record, the best-connected first
 MAX_NAME_ONLY = 12  # of which sharing only name words (they can reach "possible", no more)
-KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0}
+KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0, "nf": 1.0}
 WEIGHTS = {"name": 0.5, "address": 0.2, "contact": 0.3}
 
 

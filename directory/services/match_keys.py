@@ -10,7 +10,10 @@ finding the candidates for a record is a handful of indexed lookups of its own k
   words by ICU (as search does) and romanised by ``anyascii`` (maintained, ISC; the
   ICU build PyICU links has no Khmer-Latin transliterator), Latin names are
   case-folded with accents and legal suffixes ("Co., Ltd.") removed; the key is the
-  word's consonant skeleton, so "Sovann" and the romanised "sovnn" meet.
+  word's consonant skeleton, so "Sovann" and the romanised "sovnn" meet;
+- ``nf``: the province and the sorted skeletons of a whole name: the same name in the
+  same place, in any word order and either script, when its words are too common
+  ("Sokha Restaurant") to narrow anything on their own.
 
 The keys are pure functions of a document, so the same code serves the write paths
 and the lookup; ``store_match_keys`` writes them with plain driver calls (the bulk
@@ -159,10 +162,14 @@ def match_keys(doc: dict[str, Any]) -> set[str]:
         keys.add(f"mail:{mail[0][:90]}")
         if mail[1]:
             keys.add(f"dom:{mail[1][:90]}")
+    province = (doc.get("address") or {}).get("province")
     for name in (doc.get("names") or {}).values():
         if isinstance(name, str):
-            words = name_words(name)[:MAX_NAME_WORDS]
-            keys.update(f"nm:{skeleton(w)[:60]}" for w in words if len(skeleton(w)) >= 2)
+            words = [skeleton(w) for w in name_words(name)[:MAX_NAME_WORDS]]
+            words = sorted({w for w in words if len(w) >= 2})
+            keys.update(f"nm:{w[:60]}" for w in words)
+            if words and province:
+                keys.add(f"nf:{province}:{' '.join(words)}"[:100])
     return keys
 
 

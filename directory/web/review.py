@@ -52,11 +52,11 @@ def queue():
 
 
 def _queue_row(revision, listing) -> tuple:
-    """(revision, listing, document, number of likely duplicates) for one queue line."""
+    """(revision, listing, document, number of likely duplicates, any probable) for one line."""
     doc = parse_json(revision.document)
     bands = get_node(current_app).duplicate_bands
     dupes = likely_duplicates(db_session(), doc, exclude_id=listing.id, bands=bands)
-    return revision, listing, doc, len(dupes)
+    return revision, listing, doc, len(dupes), any(d.band == "probable" for d in dupes)
 
 
 @bp.route("/<id:revision_id>", methods=["GET", "POST"])
