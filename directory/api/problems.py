@@ -48,7 +48,7 @@ SERVICE_STATUS = {
 # title stays the status phrase and the detail werkzeug's description, as clients saw them.
 STATUS_TEXT = {
     400: (_l("Bad request"), _l("The request is not valid.")),
-    401: (_l("Sign-in required"), _l("This resource needs a valid token or a sign-in.")),
+    401: (_l("Credentials required"), _l("This resource needs a valid token or a sign-in.")),
     403: (_l("Not allowed"), _l("This token or account may not do this.")),
     404: (_l("Not found"), _l("There is nothing at this address.")),
     405: (_l("Method not allowed"), _l("This resource does not take this method.")),

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import openapi_spec_validator
+from flask_babel import force_locale, gettext
 from jsonschema import Draft202012Validator
 
 from schemas.loader import SCHEMA_DIR, schema_id
@@ -65,3 +66,22 @@ def test_docs_page_lists_every_operation(app):
             if method != "parameters":
                 assert f"{method.upper()} {path}" in page.text
     assert "cdn" not in page.text.lower() and "<script" not in page.text
+
+
+def test_every_text_the_docs_page_shows_has_a_khmer_translation(app):
+    """The docs page translates the document's prose; an unmarked or untranslated string
+    would show as English on a Khmer page (the browser test names it; this is cheaper)."""
+    document = app.test_client().get("/api/openapi.json").get_json()
+    texts = [document["info"]["description"]]
+    texts += [s["description"] for s in document["components"]["securitySchemes"].values()]
+    for item in document["paths"].values():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            texts += [op["summary"], op.get("description", "")]
+            texts += [p.get("description", "") for p in item.get("parameters", [])]
+            texts += [p.get("description", "") for p in op.get("parameters", [])]
+            texts += [r["description"] for r in op["responses"].values()]
+    with app.test_request_context(), force_locale("km"):
+        untranslated = sorted({t for t in texts if t and gettext(t) == t})
+    assert untranslated == []
