@@ -24,7 +24,17 @@ SMTP_TIMEOUT = 15
 
 
 class MailError(Exception):
-    """The message could not be handed to the backend."""
+    """The message could not be handed to the backend.
+
+    ``bounced`` is True when the server refused every recipient with a permanent (5xx)
+    reply: the address does not work, and retrying will not help. Bounces that come
+    back later as a delivery report are not seen here (an admin marks those:
+    ``smedir users bounced``).
+    """
+
+    def __init__(self, message: str, *, bounced: bool = False):
+        super().__init__(message)
+        self.bounced = bounced
 
 
 def build_message(mail_cfg: dict[str, Any], to: str, subject: str, body: str) -> EmailMessage:
@@ -85,5 +95,9 @@ def _send_smtp(mail_cfg: dict[str, Any], msg: EmailMessage) -> None:
                 password = os.environ.get(mail_cfg["smtp_password_env"], "")
                 smtp.login(mail_cfg["smtp_user"], password)
             smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        bounced = bool(codes) and all(500 <= code < 600 for code in codes)
+        raise MailError(f"SMTP {host}:{port}: {exc}", bounced=bounced) from exc
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"SMTP {host}:{port}: {exc}") from exc

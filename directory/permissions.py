@@ -168,3 +168,46 @@ def can_answer_enquiry(actor: User | None, listing: Listing) -> bool:
 def can_block_enquiry_senders(actor: User | None) -> bool:
     """Focal points and admins block a sender of unwanted enquiries."""
     return _active(actor) and actor.role in (Role.FOCAL_POINT, Role.ADMIN)
+
+
+def can_claim_listing(actor: User | None, listing: Listing, node_id: str) -> bool:
+    """An SME owner claims a published listing of this node that nobody owns here.
+
+    A record of another origin is claimed at its origin, where it can be edited.
+    """
+    return (
+        _active(actor)
+        and actor.role == Role.OWNER
+        and listing.owner_id is None
+        and listing.origin == node_id
+        and listing.state == ListingState.PUBLISHED
+    )
+
+
+def can_decide_claim(
+    actor: User | None, listing: Listing, claimant_id: int, *, node_id: str, node_country: str
+) -> bool:
+    """Admins, and focal points whose review scope holds the listing, decide claims
+    (never their own)."""
+    if not _active(actor) or actor.id == claimant_id or listing.origin != node_id:
+        return False
+    if actor.role == Role.ADMIN:
+        return True
+    return actor.role == Role.FOCAL_POINT and listing.country == reviewer_country(
+        actor, node_country
+    )
+
+
+def can_confirm_listing(actor: User | None, listing: Listing, node_id: str) -> bool:
+    """The owner confirms their published listing is still current (the same rule as editing)."""
+    return can_edit_listing(actor, listing, node_id) and listing.state == ListingState.PUBLISHED
+
+
+def can_read_dashboard(actor: User | None) -> bool:
+    """Focal points (their scope) and admins (the whole node) read the quality dashboard."""
+    return _active(actor) and actor.role in (Role.FOCAL_POINT, Role.ADMIN)
+
+
+def can_mark_bounced(actor: User | None) -> bool:
+    """Admins mark an address whose mail bounced (and clear the mark)."""
+    return can_manage_users(actor)

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import Response, current_app, request, url_for
+from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
 
 from directory import permissions
@@ -19,6 +20,7 @@ from directory.models import Listing, ListingState, Revision
 from directory.params import MAX_PAGE, bounded_int
 from directory.records import parse_json
 from directory.services import listings as listing_svc
+from directory.services.quality import listing_quality
 from directory.services.search import SearchFilters, search_listings
 
 TEXT_FILTERS = ("q", "province", "sector", "section", "size_class", "legal_form", "country")
@@ -98,6 +100,18 @@ def read(listing_id: str):
     if request.if_none_match.contains_weak(tag[1:-1]) or request.if_none_match.star_tag:
         return Response(status=304, headers={"ETag": tag})
     return _json(public_document(listing.document), headers={"ETag": tag})
+
+
+@bp.get("/v1/listings/<listing_id>/quality")
+def quality(listing_id: str):
+    """A published, public listing's quality score with its parts (English labels)."""
+    listing = db_session().get(Listing, listing_id)
+    if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
+        raise ApiError(404, f"no published listing {listing_id}")
+    months = current_app.config["SMEDIR"]["quality"]["reconfirm_months"]
+    with force_locale("en"):
+        result = listing_quality(db_session(), listing, node=get_node(current_app), months=months)
+        return _json(result.as_dict())
 
 
 # --- owners -----------------------------------------------------------------------------

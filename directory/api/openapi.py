@@ -93,6 +93,31 @@ def _owner_listing_schema() -> dict[str, Any]:
     }
 
 
+def _quality_schema() -> dict[str, Any]:
+    part = {
+        "type": "object",
+        "required": ["key", "label", "possible", "earned", "todo"],
+        "properties": {
+            "key": {
+                "type": "string",
+                "enum": ["completeness", "registration", "freshness", "reachable", "duplicates"],
+            },
+            "label": {"type": "string"},
+            "possible": {"type": "integer", "minimum": 1},
+            "earned": {"type": ["integer", "null"], "minimum": 0},
+            "todo": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["score", "parts"],
+        "properties": {
+            "score": {"type": "integer", "minimum": 0, "maximum": 100},
+            "parts": {"type": "array", "items": part},
+        },
+    }
+
+
 def _responses(
     *codes: int,
     ok: dict | None = None,
@@ -234,6 +259,17 @@ def _paths() -> dict[str, Any]:
                 "responses": _responses(
                     400, 401, 403, 404, 412, 413, 422, 428, 429, ok=owner, headers=ETAG
                 ),
+            },
+        },
+        "/api/v1/listings/{listing_id}/quality": {
+            "parameters": [_path_id()],
+            "get": {
+                "operationId": "getListingQuality",
+                "summary": "A published listing's quality score (0-100) and its parts",
+                "description": "Parts: completeness, registration, freshness, reachable, "
+                "duplicates. A part this node cannot know for another origin's record has "
+                "earned null and is left out of the score. Labels and todo are in English.",
+                "responses": _responses(404, 429, ok={"$ref": "#/components/schemas/Quality"}),
             },
         },
         "/api/v1/listings/{listing_id}/submit": {
@@ -403,6 +439,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "schemas": {
                 "Problem": _problem_schema(),
                 "OwnerListing": _owner_listing_schema(),
+                "Quality": _quality_schema(),
                 **_shared_components(),
             },
             "securitySchemes": {

@@ -4,8 +4,8 @@ Every command takes ``--config PATH`` (else $SMEDIR_CONFIG, else ./config.toml,
 else the embedded default: SQLite under ./instance/), so several nodes can run
 side by side from their own config files. One module per command group:
 ``database`` (init), ``records`` (validate, import, export), ``serve``, ``users``,
-``sync`` (sync run/status, scheduler), ``peers``, ``generate`` (sample records) and
-``demo`` (a local federation).
+``sync`` (sync run/status, scheduler), ``freshness`` (the daily reminders and lapses),
+``peers``, ``generate`` (sample records) and ``demo`` (a local federation).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import click
 from directory.cli.base import SmedirGroup
 from directory.cli.database import init_command
 from directory.cli.demo import demo_command
+from directory.cli.freshness import freshness_group
 from directory.cli.generate import generate_command
 from directory.cli.peers import peers_command
 from directory.cli.records import export_command, import_command, validate_command
@@ -37,6 +38,7 @@ for _command in (
     users_command,
     sync_group,
     scheduler_command,
+    freshness_group,
     peers_command,
     generate_command,
     demo_command,

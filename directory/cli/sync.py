@@ -134,7 +134,8 @@ def _when(moment) -> str:
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the sync scheduler in this process (one leader per database; SIGTERM stops it)."""
+    """Run the scheduler in this process: the peers' sync jobs and the daily freshness job
+    (one leader per database; SIGTERM stops it)."""
     from sync.scheduler import Job, run_scheduler
 
     cfg, store, settings = _context()
@@ -148,6 +149,7 @@ def scheduler_command() -> None:
         for peer in peers_from_config(cfg).values()
         for step in directions(peer)
     ]
+    jobs.append(_freshness_job(current_app._get_current_object()))
     holder = f"{socket.gethostname()}:{os.getpid()}"
     leadership = leadership_for(store.engine, holder, settings.lease_seconds)
 
@@ -166,6 +168,20 @@ def scheduler_command() -> None:
         renew_seconds=max(settings.lease_seconds / 3, 0.2),
         on_state=on_state,
     )
+
+
+FRESHNESS_INTERVAL = 24 * 3600
+
+
+def _freshness_job(app):
+    """The daily freshness job: reminders and lapses (idempotent, so it also runs at start)."""
+    from directory.cli.freshness import run_freshness
+    from sync.scheduler import Job
+
+    def run() -> None:
+        click.echo(run_freshness(app).line(), err=True)
+
+    return Job("freshness", FRESHNESS_INTERVAL, run)
 
 
 def _job(store: SqlSyncStore, peer: PeerSpec, settings: SyncSettings, step: str):

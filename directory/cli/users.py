@@ -129,3 +129,28 @@ def set_role_command(email: str, role: str, country: str | None, reason: str) ->
     except AccountError as exc:
         raise click.ClickException(f"--{exc.field}: {exc.english}") from None
     click.echo(f"user {user.id} <{user.email}> is now {user.role} ({user.country or '-'})")
+
+
+@users_command.command("bounced")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--clear", is_flag=True, help="The address works again: remove the mark.")
+def bounced_command(email: str, clear: bool) -> None:
+    """Mark that mail to a user's address bounced (a delivery report came back), or clear it."""
+    from directory.services.accounts import find_user
+    from directory.services.audit import record_audit
+    from directory.services.freshness import mark_bounced
+
+    engine, _policy = _engine_and_policy()
+    with transaction(engine) as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"--email: no user with email {email!r}")
+        if clear:
+            user.mail_bounced_at = None
+            session.add(user)
+        else:
+            mark_bounced(session, user)
+        action = "user.mail_ok" if clear else "user.mail_bounced"
+        record_audit(session, None, action, f"user:{user.id}", {"via": "cli"})
+    click.echo(f"user {user.id} <{user.email}>: mail {'works' if clear else 'bounced'}")

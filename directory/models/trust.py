@@ -88,4 +88,4 @@ class FreshnessReminder(SQLModel, table=True):
     period_start: datetime
     created_at: datetime = Field(default_factory=utcnow)
     sent_to: str = Field(default="", max_length=254)
-    outcome: str = Field(default="sent", max_length=20)  # sent | bounced | no_owner
+    outcome: str = Field(default="sent", max_length=20)  # sending | sent | bounced

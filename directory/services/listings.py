@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from directory.models import (
     RevisionState,
     User,
 )
-from directory.models.base import utcnow
+from directory.models.base import as_utc, isoformat_z, utcnow
 from directory.node import Node
 from directory.records import (
     DEFAULT_SHARING,
@@ -219,15 +220,43 @@ def submit_for_review(session: Session, actor: User, listing_id: str, *, node: N
 
 
 def publish_revision(
-    session: Session, listing: Listing, revision: Revision, state: RevisionState
+    session: Session,
+    listing: Listing,
+    revision: Revision,
+    state: RevisionState,
+    *,
+    now: datetime | None = None,
 ) -> None:
-    """Publish a local revision as the listing's next version."""
-    doc = stamp_envelope(parse_json(revision.document), listing, listing.version + 1, utcnow())
+    """Publish a local revision as the listing's next version.
+
+    An edit written by the listing's owner also confirms that the listing is current
+    (its freshness period starts again); an import or a peer's record does not.
+    """
+    now = now or utcnow()
+    doc = stamp_envelope(parse_json(revision.document), listing, listing.version + 1, now)
+    if listing.owner_id is not None and revision.author_id == listing.owner_id:
+        listing.confirmed_at = now
+        doc["freshness"] = freshness_block(listing, lapsed=False)
+    elif listing.lapsed or listing.confirmed_at is not None:
+        doc["freshness"] = freshness_block(listing, lapsed=bool(listing.lapsed))
     publish_document(session, listing, doc)
     revision.state = state
     revision.published_version = doc["version"]
-    revision.decided_at = utcnow()
+    revision.decided_at = now
     session.add(revision)
+
+
+def period_start(listing: Listing) -> datetime:
+    """When the listing was last confirmed current: by its owner, else its first publication."""
+    return as_utc(listing.confirmed_at or listing.created_at)
+
+
+def freshness_block(listing: Listing, *, lapsed: bool) -> dict[str, str]:
+    """The record's ``freshness`` field, as the origin publishes it."""
+    return {
+        "status": "lapsed" if lapsed else "current",
+        "confirmed_at": isoformat_z(period_start(listing)),
+    }
 
 
 def withdraw_listing(

@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "user-not-found": N_("user %(id)s not found"),
     "peer-token-not-found": N_("no peer token %(id)s"),
     "personal-token-not-found": N_("token %(id)s not found"),
+    "claim-not-found": N_("no claim %(id)s"),
     # not allowed
     "create-owner-only": N_("only SME owners create listings"),
     "edit-not-allowed": N_("you may not edit this listing"),
@@ -40,6 +41,9 @@ MESSAGES: dict[str, str] = {
     "deactivate-admin-only": N_("only an admin may deactivate another user"),
     "peer-tokens-admin-only": N_("only admins manage peer tokens"),
     "token-owner-only": N_("only the token's owner may revoke it"),
+    "claim-not-allowed": N_("This listing cannot be claimed here."),
+    "claim-decide-not-allowed": N_("you may not decide on this claim"),
+    "confirm-not-allowed": N_("you may not confirm this listing"),
     "push-source-mismatch": N_("source %(source)r is not the token's peer %(peer)r"),
     # not in a state that allows it
     "no-draft": N_("There is no draft to submit."),
@@ -53,6 +57,15 @@ MESSAGES: dict[str, str] = {
     "merge-target-gone": N_("The other listing is withdrawn or merged already."),
     "merge-not-origin": N_(
         "Neither listing was made on this node: only the node that made a listing can merge it."
+    ),
+    "claim-role-unknown": N_("Choose what you are to this business."),
+    "claim-already-pending": N_(
+        "You have already claimed this listing; a focal point will decide."
+    ),
+    "claim-not-pending": N_("This claim has already been decided."),
+    "listing-already-owned": N_("This listing already has an owner."),
+    "reconfirm-link-invalid": N_(
+        "This confirmation link is no longer valid: the listing was confirmed or edited since."
     ),
     "peer-id-invalid": N_("Choose one of the peers configured on this node."),
     "peer-not-configured": N_("peer %(peer)r is not configured on this node"),

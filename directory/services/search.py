@@ -181,8 +181,11 @@ def count_facets(rows: list[tuple]) -> dict[str, list[tuple[str, int]]]:
     return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for name, c in counters.items()}
 
 
+# A lapsed record (not confirmed by its business in time) ranks after every current one
+# that matches; sorting by name or date is the reader's explicit order and stays as it is.
+LAPSED_PENALTY = 1000
 _ORDER = {
-    "relevance": ("{score}", "ASC"),
+    "relevance": (f"({{score}} + CASE WHEN l.lapsed THEN {LAPSED_PENALTY} ELSE 0 END)", "ASC"),
     "name": ("coalesce(l.name_en, l.name_km)", "ASC"),
     "newest": ("l.created_at", "DESC"),
 }

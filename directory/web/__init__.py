@@ -15,8 +15,9 @@ def register(app: Flask) -> None:
     from directory.web.listings import bp as listings_bp
     from directory.web.public import bp as public_bp
     from directory.web.review import bp as review_bp
+    from directory.web.trust import bp as trust_bp
 
-    for bp in (health_bp, auth_bp, i18n_bp, public_bp, browse_bp, listings_bp, review_bp):
+    for bp in (health_bp, auth_bp, i18n_bp, public_bp, browse_bp, listings_bp, review_bp, trust_bp):
         app.register_blueprint(bp)
     app.register_blueprint(enquiries_bp)
     from directory.web.errors import register_error_pages

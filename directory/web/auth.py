@@ -60,6 +60,8 @@ NAV_ENDPOINTS = {
     "review_queue": ("review.queue", "review.index"),
     "admin": ("admin_users.users",),
     "quarantine": ("admin_sync.quarantine",),
+    "claims": ("trust.claim_queue",),
+    "dashboard": ("trust.quality_dashboard",),
     "peers": ("admin_sync.peers",),
     "tokens": ("admin_peers.tokens",),
     "api_docs": ("api.docs",),

@@ -11,9 +11,10 @@ from directory import permissions
 from directory.context import db_session, get_node
 from directory.models import ListingState, RevisionState, Role
 from directory.records import DEFAULT_SHARING, business_data, parse_json
-from directory.services import history
+from directory.services import claims, freshness, history
 from directory.services import listings as svc
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
+from directory.services.quality import listing_quality
 from directory.sync_store.status import push_rejections_for_listing, receipt_errors
 from directory.web import forms, labels
 from directory.web import listing_steps as steps
@@ -26,8 +27,24 @@ bp = Blueprint("listings", __name__, url_prefix="/my/listings")
 @require_role(Role.OWNER)
 def index():
     """The owner's listings with their status and the reviewer's last reason."""
-    rows = history.owner_overview(db_session(), current_actor())
-    return render_template("listings/index.html", rows=rows)
+    session, node = db_session(), get_node(current_app)
+    rows = history.owner_overview(session, current_actor())
+    months = current_app.config["SMEDIR"]["quality"]["reconfirm_months"]
+    fresh = {
+        row.listing.id: {
+            "quality": listing_quality(session, row.listing, node=node, months=months),
+            "since": freshness.period_start(row.listing),
+            "due": freshness.due_at(row.listing, months),
+        }
+        for row in rows
+        if row.listing.state == ListingState.PUBLISHED
+    }
+    return render_template(
+        "listings/index.html",
+        rows=rows,
+        fresh=fresh,
+        claims=claims.claims_of(session, current_actor()),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -211,6 +228,10 @@ def _form_page(
     peers = [p["id"] for p in current_app.config["SMEDIR"]["peers"]]
     saved = svc.steps_saved(listing)
     done, total = steps.progress(doc, saved)
+    quality = None
+    if listing is not None and listing.state == ListingState.PUBLISHED:
+        months = current_app.config["SMEDIR"]["quality"]["reconfirm_months"]
+        quality = listing_quality(db_session(), listing, node=get_node(current_app), months=months)
     return render_template(
         template or ("listings/step.html" if step else "listings/form.html"),
         step=step,
@@ -238,6 +259,7 @@ def _form_page(
         networks=labels.SOCIAL_NETWORKS,
         published=listing is not None and listing.state == ListingState.PUBLISHED,
         push_refusals=_push_refusals(listing),
+        quality=quality,
     )
 
 

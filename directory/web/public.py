@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -174,6 +175,7 @@ def listing(listing_id: str):
         meta_description=meta_description(doc, lang),
         map_cfg=cfg["map"],
         enquiry_url=enquiry_url(lst),
+        lapsed_since=_lapsed_since(doc),
     )
 
 
@@ -184,6 +186,12 @@ def enquiry_url(lst) -> str | None:
     if "enquiries.new" not in current_app.view_functions or not accepts_enquiries(lst):
         return None
     return url_for("enquiries.new", listing_id=lst.id)
+
+
+def _lapsed_since(doc: dict):
+    """When a lapsed record was last confirmed (from its ``freshness``), else None."""
+    stamp = doc.get("freshness", {}).get("confirmed_at")
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")) if stamp else None
 
 
 def meta_description(doc: dict, lang: str) -> str:

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from directory import permissions
 from directory.context import db_session, get_node
-from directory.models import RevisionKind, RevisionState, Role
+from directory.models import ListingState, RevisionKind, RevisionState, Role
 from directory.records import business_data, changed_fields, parse_json
 from directory.services import history, merges, reviews
 from directory.services import listings as listing_svc
@@ -17,6 +17,7 @@ from directory.services.audit import record_audit
 from directory.services.checks import listing_concerns
 from directory.services.duplicates import likely_duplicates
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
+from directory.services.quality import listing_quality
 from directory.web import forms, labels
 from directory.web.access import current_actor, require_role
 from schemas import validate
@@ -173,6 +174,7 @@ def _detail_page(revision, listing):
         ),
         may_decide=may_decide,
         compare=_side_by_side,
+        quality=_quality(session, listing, node),
         label=forms.label_for,
         show_contact=True,
         contact_hidden=not doc.get("sharing", {}).get("contact_public"),
@@ -207,6 +209,14 @@ def _side_by_side(mine: dict, theirs: dict) -> list[dict[str, Any]]:
         if a or b:
             rows.append({"label": forms.label_for(pointer), "mine": a, "theirs": b, "same": a == b})
     return rows
+
+
+def _quality(session, listing, node):
+    """The published listing's quality score (None before its first publication)."""
+    if listing.state != ListingState.PUBLISHED or not listing.document:
+        return None
+    months = current_app.config["SMEDIR"]["quality"]["reconfirm_months"]
+    return listing_quality(session, listing, node=node, months=months)
 
 
 def _field_diff(name: str, before: dict | None, after: dict) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from directory.models import Listing, ListingState, Revision, RevisionState, Role
-from directory.records import parse_json
+from directory.records import SYSTEM_FIELDS, parse_json
 from directory.web import forms
 from schemas import SCHEMA_DIR
 from tests.conftest import load_example
@@ -192,7 +192,7 @@ def _schema_pointers() -> set[str]:
         return {pointer}
 
     listing = defs["listing"]["properties"]
-    skip = ("id", "origin", "version", "updated_at")
+    skip = SYSTEM_FIELDS  # only the origin sets these, never a form
     return {p for k, v in listing.items() if k not in skip for p in walk(v, f"/{k}")}
 
 

@@ -75,9 +75,28 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_import", "-"): (F, F, F, F, F, T, F, F),
     ("can_run_sync", "-"): (F, F, F, F, F, T, F, F),
     ("can_read_quarantine", "-"): (F, F, F, T, T, T, F, F),
+<<<<<<< HEAD
     ("can_answer_enquiry", "own"): (F, T, T, T, T, T, F, F),
     ("can_answer_enquiry", "foreign"): (F, F, F, F, F, F, F, F),
     ("can_block_enquiry_senders", "-"): (F, F, F, T, T, T, F, F),
+=======
+    # claims: only a published listing of this node that nobody owns here is claimable
+    ("can_claim_listing", "own"): (F, F, F, F, F, F, F, F),
+    ("can_claim_listing", "foreign"): (F, F, F, F, F, F, F, F),
+    ("can_claim_listing", "unowned"): (F, T, T, F, F, F, F, F),
+    ("can_claim_listing", "unowned_replica"): (F, F, F, F, F, F, F, F),
+    # deciding a claim: "own" is the actor's own claim
+    ("can_decide_claim", "own"): (F, F, F, F, F, F, F, F),
+    ("can_decide_claim", "foreign"): (F, F, F, T, F, T, F, F),
+    ("can_decide_claim", "foreign_th_record"): (F, F, F, F, T, T, F, F),
+    ("can_decide_claim", "foreign_replica"): (F, F, F, F, F, F, F, F),
+    ("can_confirm_listing", "own"): (F, T, T, T, T, T, F, F),
+    ("can_confirm_listing", "foreign"): (F, F, F, F, F, F, F, F),
+    ("can_confirm_listing", "own_withdrawn"): (F, F, F, F, F, F, F, F),
+    ("can_confirm_listing", "own_replica"): (F, F, F, F, F, F, F, F),
+    ("can_read_dashboard", "-"): (F, F, F, T, T, T, F, F),
+    ("can_mark_bounced", "-"): (F, F, F, F, F, T, F, F),
+>>>>>>> c8cd3bf (Claims, freshness lifecycle and quality scores (issue 15, second half))
 }
 
 
@@ -99,6 +118,8 @@ def _foreign_id(actor: User | None) -> int:
 
 def make_listing(actor: User | None, obj: str) -> Listing:
     owner_id = _own_id(actor) if obj.startswith("own") else _foreign_id(actor)
+    if obj.startswith("unowned"):
+        owner_id = None
     origin = OTHER_NODE if "replica" in obj else NODE_ID
     state = ListingState.WITHDRAWN if obj == "own_withdrawn" else ListingState.PUBLISHED
     country = "TH" if obj.endswith("_th") or obj.endswith("th_record") else "KH"
@@ -136,6 +157,13 @@ def decide(action: str, obj: str, actor: User | None) -> bool:
             target = make_actor("owner")
         return fn(actor, target)
     listing = make_listing(actor, obj)
+    if action in ("can_edit_listing", "can_withdraw_listing", "can_confirm_listing"):
+        return fn(actor, listing, NODE_ID)
+    if action == "can_claim_listing":
+        return fn(actor, listing, NODE_ID)
+    if action == "can_decide_claim":
+        claimant = _own_id(actor) if obj == "own" else 99
+        return fn(actor, listing, claimant, node_id=NODE_ID, node_country=NODE_COUNTRY)
     if action in ("can_edit_listing", "can_withdraw_listing"):
         return fn(actor, listing, NODE_ID)
     if action == "can_view_listing_private":

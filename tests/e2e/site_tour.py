@@ -2,7 +2,8 @@
 
 Used by the every-page browser test: one node with a peer (its feed served on
 127.0.0.1), one sync run with a quarantined record, a published, a pending and a
-withdrawn listing, a peer token, and one account of each role.
+withdrawn listing, an imported one with a pending claim, a peer token, and one
+account of each role.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass, field
 
 from directory.context import get_node
 from directory.db import new_session
-from directory.models import Role
+from directory.models import Listing, Role
+from directory.records import business_data
+from directory.services import claims, freshness
 from directory.services import listings as listing_svc
 from directory.services import tokens as token_svc
+from directory.services.bulk import import_records, system_admin
 from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec
 from sync.runner import run_peer
@@ -37,6 +41,7 @@ class Tour:
 
 
 EXAMPLES = ("battambang-rice-mill", "kampot-pepper-farm", "kep-crab-restaurant")
+IMPORTED = "siem-reap-silk-weavers"  # imported by an admin: nobody owns it, an owner claims it
 
 
 def _strings(value) -> list[str]:
@@ -45,6 +50,20 @@ def _strings(value) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return [value] if isinstance(value, str) else []
+
+
+def _trust_pages(session, node, owner: str, published: str, app) -> tuple[str, int, str]:
+    """An imported listing with the owner's pending claim, and the published listing's
+    reconfirmation link (as the reminder mails it)."""
+    doc = business_data(load_example(IMPORTED))
+    [result] = import_records(session, system_admin(), [doc], node=node)
+    claim = claims.submit_claim(
+        session, user_by_email(session, owner), result.id, role="owner", node=node
+    )
+    session.commit()
+    secret = app.config["SMEDIR"]["security"]["secret_key"]
+    token = freshness.reconfirm_token(secret, session.get(Listing, published))
+    return result.id, claim.id, f"/listings/{published}/reconfirm/{token}"
 
 
 def build_site(app, feed) -> Tour:
@@ -66,12 +85,13 @@ def build_site(app, feed) -> Tour:
         )
         session.commit()
         token_id = token[0].id
+        imported, claim_id, reconfirm = _trust_pages(session, node, owner, published, app)
     bad = peer_doc("th", 9)
     bad["contact"] = {"email": "nope"}
     feed.docs[:] = [peer_doc("th", n) for n in range(2)] + [bad]
     run_peer(SqlSyncStore(engine, node), PeerSpec(id="th", base_url=feed.url), FAST, "pull")
     tour = Tour({Role.OWNER: owner, Role.FOCAL_POINT: focal, Role.ADMIN: admin})
-    docs = [load_example(n) for n in EXAMPLES] + feed.docs
+    docs = [load_example(n) for n in (*EXAMPLES, IMPORTED)] + feed.docs
     tour.written = sorted({text for doc in docs for text in _strings(doc)})
     tour.pages = [
         (None, "/", 200),
@@ -99,6 +119,12 @@ def build_site(app, feed) -> Tour:
         (Role.OWNER, "/account/password", 200),
         (Role.OWNER, "/account/tokens", 200),
         (Role.OWNER, "/admin/users", 403),
+        (Role.OWNER, f"/listings/{imported}/claim", 200),
+        (None, f"/listings/{imported}", 200),
+        (None, reconfirm, 200),
+        (Role.FOCAL_POINT, "/review/claims", 200),
+        (Role.FOCAL_POINT, f"/review/claims/{claim_id}", 200),
+        (Role.FOCAL_POINT, "/review/dashboard", 200),
         (Role.FOCAL_POINT, "/review", 200),
         (Role.FOCAL_POINT, f"/review/{revision}", 200),
         (Role.FOCAL_POINT, f"/review/{twin_revision}", 200),
