@@ -7,7 +7,6 @@ from typing import Any
 
 import orjson
 from flask import Response, current_app, request, url_for
-from flask_babel import force_locale
 from flask_wtf.csrf import generate_csrf
 
 from directory import permissions
@@ -104,14 +103,14 @@ def read(listing_id: str):
 
 @bp.get("/v1/listings/<listing_id>/quality")
 def quality(listing_id: str):
-    """A published, public listing's quality score with its parts (English labels)."""
+    """A published, public listing's quality score with its parts (labels in the API's
+    language: Accept-Language, Khmer or English)."""
     listing = db_session().get(Listing, listing_id)
     if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
-        raise ApiError(404, f"no published listing {listing_id}")
+        raise ApiError("published-listing-not-found", 404, id=listing_id)
     months = current_app.config["SMEDIR"]["quality"]["reconfirm_months"]
-    with force_locale("en"):
-        result = listing_quality(db_session(), listing, node=get_node(current_app), months=months)
-        return _json(result.as_dict())
+    result = listing_quality(db_session(), listing, node=get_node(current_app), months=months)
+    return _json(result.as_dict())
 
 
 # --- owners -----------------------------------------------------------------------------

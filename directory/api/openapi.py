@@ -265,10 +265,13 @@ def _paths() -> dict[str, Any]:
             "parameters": [_path_id()],
             "get": {
                 "operationId": "getListingQuality",
-                "summary": "A published listing's quality score (0-100) and its parts",
-                "description": "Parts: completeness, registration, freshness, reachable, "
-                "duplicates. A part this node cannot know for another origin's record has "
-                "earned null and is left out of the score. Labels and todo are in English.",
+                "summary": N_("A published listing's quality score (0 to 100) and its parts"),
+                "description": N_(
+                    "Parts: `completeness`, `registration`, `freshness`, `reachable`, "
+                    "`duplicates`. A part this node cannot know for another origin's record has "
+                    "`earned: null` and is left out of the score. `label` and `todo` follow "
+                    "`Accept-Language`, as problem details do."
+                ),
                 "responses": _responses(404, 429, ok={"$ref": "#/components/schemas/Quality"}),
             },
         },

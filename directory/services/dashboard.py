@@ -12,19 +12,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import Session
 
 from directory import permissions
-from directory.models import Listing, ListingState, ReviewDecision, Revision, RevisionKind, User
+from directory.models import (
+    Listing,
+    ListingMatchKey,
+    ListingState,
+    ReviewDecision,
+    Revision,
+    RevisionKind,
+    User,
+)
 from directory.models.base import as_utc, utcnow
 from directory.models.sync import QuarantineEntry
 from directory.node import Node
 from directory.records import parse_json
 from directory.services.claims import claim_queue
+from directory.services.duplicates import likely_duplicates
 from directory.services.reviews import review_queue
 
 WINDOW_DAYS = 90
+DUPLICATE_CHECKS = 2000
 
 
 @dataclass
@@ -93,7 +103,7 @@ def scope_dashboard(
     d.lapsed = _count(
         session, select(func.count()).select_from(Listing).where(*own, Listing.lapsed.is_(True))
     )
-    d.duplicates = _registration_duplicates(session, own)
+    d.duplicates = _open_duplicates(session, own, node)
     d.quarantined = _count(
         session,
         select(func.count(func.distinct(QuarantineEntry.record_id))).where(
@@ -129,21 +139,35 @@ def _turnarounds(session: Session, country: str | None, since: datetime) -> list
     return hours
 
 
-def _registration_duplicates(session: Session, own: list) -> int:
-    """Listings in the scope whose registration number another published listing shares.
+def _open_duplicates(session: Session, own: list, node: Node) -> int:
+    """Listings in the scope with a likely duplicate still open (not merged, not declared
+    distinct), as ``duplicates.likely_duplicates`` finds it.
 
-    The registration is the one duplicate signal the database can count for a whole
-    scope at once; similar names are shown per listing (``duplicates.likely_duplicates``).
+    Only listings that share a registration, phone or email key with another are
+    scored (an indexed query), at most ``DUPLICATE_CHECKS`` of them: a duplicate found
+    by name alone shows on the listing's review page, not in this count.
     """
+    strong = or_(*(ListingMatchKey.key.startswith(p) for p in ("reg:", "tel:", "mail:")))
     shared = (
-        select(Listing.registration_number)
-        .where(Listing.state == ListingState.PUBLISHED, Listing.registration_number.is_not(None))
-        .group_by(Listing.registration_number)
+        select(ListingMatchKey.key)
+        .where(strong)
+        .group_by(ListingMatchKey.key)
         .having(func.count() > 1)
     )
     stmt = (
-        select(func.count())
-        .select_from(Listing)
-        .where(*own, Listing.registration_number.in_(shared))
+        select(Listing)
+        .join(ListingMatchKey, ListingMatchKey.listing_id == Listing.id)
+        .where(*own, ListingMatchKey.key.in_(shared))
+        .distinct()
+        .limit(DUPLICATE_CHECKS)
     )
-    return _count(session, stmt)
+    return sum(
+        1
+        for listing in session.execute(stmt).scalars()
+        if likely_duplicates(
+            session,
+            parse_json(listing.document),
+            exclude_id=listing.id,
+            bands=node.duplicate_bands,
+        )
+    )

@@ -10,7 +10,8 @@ The parts, and their weights:
   once lapsed);
 - contact reachable (10): someone owns the listing here and the last mail to them did
   not bounce;
-- no open duplicate (10): ``directory/services/duplicates.py`` finds no likely duplicate.
+- no open duplicate (10): ``directory/services/duplicates.py`` finds no likely duplicate
+  (a pair a focal point declared distinct, or merged, is no longer one).
 
 A part this node cannot know for a record of another origin (who owns it there, what
 a focal point there verified) is left out rather than counted as zero: the score is
@@ -118,7 +119,7 @@ def listing_quality(
         _registration(session, listing, doc, own),
         _freshness(listing, doc, own, months, now),
         _reachable(session, listing, own),
-        _duplicates(session, listing, doc),
+        _duplicates(session, listing, doc, node),
     ]
     known = [p for p in parts if p.known]
     possible = sum(p.possible for p in known)
@@ -179,9 +180,9 @@ def _reachable(session: Session, listing: Listing, own: bool) -> Part:
     return Part("reachable", label, REACHABLE, REACHABLE)
 
 
-def _duplicates(session: Session, listing: Listing, doc: dict) -> Part:
+def _duplicates(session: Session, listing: Listing, doc: dict, node: Node) -> Part:
     label = _l("No open duplicate")
-    if likely_duplicates(session, doc, exclude_id=listing.id):
+    if likely_duplicates(session, doc, exclude_id=listing.id, bands=node.duplicate_bands):
         todo = [_l("A likely duplicate of this listing waits for a focal point.")]
         return Part("duplicates", label, NO_DUPLICATE, 0, todo)
     return Part("duplicates", label, NO_DUPLICATE, NO_DUPLICATE)

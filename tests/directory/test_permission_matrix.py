@@ -75,11 +75,9 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_import", "-"): (F, F, F, F, F, T, F, F),
     ("can_run_sync", "-"): (F, F, F, F, F, T, F, F),
     ("can_read_quarantine", "-"): (F, F, F, T, T, T, F, F),
-<<<<<<< HEAD
     ("can_answer_enquiry", "own"): (F, T, T, T, T, T, F, F),
     ("can_answer_enquiry", "foreign"): (F, F, F, F, F, F, F, F),
     ("can_block_enquiry_senders", "-"): (F, F, F, T, T, T, F, F),
-=======
     # claims: only a published listing of this node that nobody owns here is claimable
     ("can_claim_listing", "own"): (F, F, F, F, F, F, F, F),
     ("can_claim_listing", "foreign"): (F, F, F, F, F, F, F, F),
@@ -96,7 +94,6 @@ TABLE: dict[tuple[str, str], tuple[bool, ...]] = {
     ("can_confirm_listing", "own_replica"): (F, F, F, F, F, F, F, F),
     ("can_read_dashboard", "-"): (F, F, F, T, T, T, F, F),
     ("can_mark_bounced", "-"): (F, F, F, F, F, T, F, F),
->>>>>>> c8cd3bf (Claims, freshness lifecycle and quality scores (issue 15, second half))
 }
 
 

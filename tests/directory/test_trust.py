@@ -28,7 +28,7 @@ from directory.services.errors import InvalidTransition, PermissionDenied
 from directory.services.quality import listing_quality
 from directory.services.search import SearchFilters, search_listings
 from tests.conftest import load_example
-from tests.directory.pages_helpers import csrf_from
+from tests.directory.pages_helpers import csrf_from, post_form, read, signed_in
 
 T0 = datetime(2030, 1, 15, 12, 0, tzinfo=UTC)
 
@@ -178,7 +178,7 @@ def test_reminders_then_lapse_then_one_click_reconfirmation(app):
 
     client = app.test_client()
     page = client.get(f"/listings/{listing_id}")
-    assert "not confirmed by the business since" in page.text.lower()
+    assert "lapsed-note" in page.text  # "not confirmed by the business since ..."
     path = link.split("127.0.0.1:5000", 1)[1]
     form = client.get(path)
     assert form.status_code == 200
@@ -285,3 +285,45 @@ def test_claims_are_audited_in_one_transaction_with_the_decision(session, node):
     session.rollback()
     assert session.get(Claim, claim_a.id).state == "pending"
     assert _actions(session, listing.id) == ["claim.submit"]
+
+
+def test_claim_decide_confirm_and_read_the_quality_through_the_pages_and_the_api(app):
+    engine, node = app.extensions["smedir.engine"], get_node(app)
+    with new_session(engine, write=True) as session:
+        listing_id = _import(session, node, "kampot-pepper-farm").id
+    owner, _ = signed_in(app, Role.OWNER)
+    assert "claim-offer" in owner.get(f"/listings/{listing_id}").text
+    sent = post_form(owner, f"/listings/{listing_id}/claim", {"role": "manager", "note": "hi"})
+    assert sent.status_code == 302
+    assert "my-claims" in owner.get("/my/listings").text
+    again = post_form(owner, f"/listings/{listing_id}/claim", {"role": "manager"})
+    assert again.status_code == 422  # already claimed: said on the page, nothing lost
+
+    focal, _ = signed_in(app, Role.FOCAL_POINT, "KH")
+    with new_session(engine) as session:
+        claim_id = session.execute(select(Claim.id)).scalar_one()
+    assert f"/review/claims/{claim_id}" in focal.get("/review/claims").text
+    no_reason = post_form(focal, f"/review/claims/{claim_id}", {"decision": "approve"})
+    assert no_reason.status_code == 302 and read(app, lambda s: s.get(Claim, claim_id).state) == (
+        "pending"
+    )
+    decided = post_form(
+        focal, f"/review/claims/{claim_id}", {"decision": "approve", "reason": "phoned the farm"}
+    )
+    assert decided.status_code == 302
+    mine = owner.get("/my/listings").text
+    assert "quality-score" in mine and "confirm-current" in mine
+    confirmed = post_form(owner, f"/my/listings/{listing_id}/confirm", {}, "/my/listings")
+    assert confirmed.status_code == 302
+    assert "listing.confirm" in read(app, lambda s: _actions(s, listing_id))
+    dashboard = focal.get("/review/dashboard").text
+    # no revision was decided yet: three charts, and the turnaround says so in words
+    assert dashboard.count("<svg") == 3 and "chart-turnaround" in dashboard
+
+    api = app.test_client().get(f"/api/v1/listings/{listing_id}/quality")
+    body = api.get_json()
+    assert api.status_code == 200 and 0 <= body["score"] <= 100
+    parts = {p["key"]: p for p in body["parts"]}
+    assert set(parts) == {"completeness", "registration", "freshness", "reachable", "duplicates"}
+    assert parts["reachable"]["earned"] == 10 and parts["freshness"]["earned"] == 20
+    assert app.test_client().get("/api/v1/listings/kh:none/quality").status_code == 404
