@@ -4,6 +4,18 @@ Both backends rank with a score where lower is better, so one ORDER BY and one
 keyset condition serve both: SQLite's ``bm25()`` is already negative-is-better,
 PostgreSQL's ``ts_rank`` is negated. A word hit always ranks above a hit that only
 contains a query word inside a name (substring, score 1.0).
+
+Counting and ranking are kept apart, because ranking is what costs: ``bm25()`` and
+``ts_rank`` read every hit's index entry (about 5 microseconds a hit on SQLite, so
+a 1-character Khmer prefix with 70,000 hits took 350 ms), while matching alone only
+walks the index's posting lists. ``match_where`` is the bare match the counts and
+facets use; ``hit_source`` ranks (PostgreSQL's page, and the benchmark's baseline);
+SQLite's relevance page ranks in tiers (``sqlite_tiers``, see ``directory.services.search``).
+
+Substrings inside words (the trigram indexes) are looked up only when the words
+themselves find fewer than ``SUBSTRING_BELOW`` listings: a partial word such as
+"epper" finds "Pepperhouse", but a word that already has many hits is not slowed
+down by a second index whose extra hits would rank after all of them anyway.
 """
 
 from __future__ import annotations
@@ -13,6 +25,7 @@ from dataclasses import dataclass
 NAME_WEIGHT = 10.0  # names count ten times the products, HS codes and descriptions
 SUBSTRING_SCORE = 1.0
 MIN_SUBSTRING = 3  # trigram indexes need three characters
+SUBSTRING_BELOW = 50  # word hits below which substrings inside words are looked up too
 PG_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"  # D, C, B (the rest), A (names)
 
 
@@ -26,26 +39,80 @@ class HitSource:
     params: dict
 
 
-def hit_source(dialect: str, terms: list[str]) -> HitSource:
-    """Where the rows of a search come from: all listings, or the full-text hits of ``terms``."""
+def fts_words(terms: list[str]) -> str:
+    """The FTS5 query of ``terms``: each as typed or as the start of a longer word."""
+    # the exact word matches both phrases, so it scores above a longer word it begins
+    return " AND ".join(f'("{t}" OR "{t}"*)' for t in terms)
+
+
+def fts_substrings(terms: list[str]) -> str:
+    """The FTS5 trigram query: every term somewhere inside the name words."""
+    return " AND ".join(f'"{t}"' for t in terms)
+
+
+def pg_words(terms: list[str]) -> str:
+    """The tsquery of ``terms`` (words as typed or as prefixes)."""
+    return " & ".join(f"('{t}' | '{t}':*)" for t in terms)
+
+
+def may_substring(terms: list[str]) -> bool:
+    """True when every term is long enough for the trigram indexes."""
+    return bool(terms) and all(len(t) >= MIN_SUBSTRING for t in terms)
+
+
+def few_word_hits_sql(dialect: str) -> tuple[str, str]:
+    """SQL counting word hits up to ``SUBSTRING_BELOW`` (it stops there), and its param name."""
+    if dialect == "sqlite":
+        inner = "SELECT 1 FROM listings_fts WHERE listings_fts MATCH :fts"
+        param = "fts"
+    else:
+        inner = "SELECT 1 FROM listings l WHERE l.search_vector @@ CAST(:tsq AS tsquery)"
+        param = "tsq"
+    return f"SELECT count(*) FROM ({inner} LIMIT {SUBSTRING_BELOW}) s", param
+
+
+def match_where(dialect: str, terms: list[str], substring: bool) -> tuple[str | None, dict]:
+    """The condition (on ``l``) that a listing matches ``terms``, without ranking."""
+    if not terms:
+        return None, {}
+    if dialect == "sqlite":
+        params = {"fts": fts_words(terms)}
+        ids = "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts"
+        if substring:
+            params["trg"] = fts_substrings(terms)
+            ids += " UNION SELECT rowid FROM listings_trgm WHERE listings_trgm MATCH :trg"
+        return f"l.rowid IN ({ids})", params
+    params = {"tsq": pg_words(terms)}
+    match = "l.search_vector @@ CAST(:tsq AS tsquery)"
+    if not substring:
+        return match, params
+    likes = []
+    for i, term in enumerate(terms):
+        params[f"sub{i}"] = f"%{term}%"
+        likes.append(f"l.search_names LIKE :sub{i}")
+    return f"({match} OR ({' AND '.join(likes)}))", params
+
+
+def hit_source(dialect: str, terms: list[str], substring: bool | None = None) -> HitSource:
+    """Where the rows of a search come from: all listings, or the ranked hits of ``terms``."""
     if not terms:
         return HitSource("listings l", "0.0", None, {})
-    substring = all(len(t) >= MIN_SUBSTRING for t in terms)
+    if substring is None:
+        substring = may_substring(terms)
     if dialect == "sqlite":
         return _sqlite_source(terms, substring)
     return _pg_source(terms, substring)
 
 
 def _sqlite_source(terms: list[str], substring: bool) -> HitSource:
-    # each word as typed or as the start of a longer word; the exact word scores twice
-    params = {"fts": " AND ".join(f'("{t}" OR "{t}"*)' for t in terms)}
+    params = {"fts": fts_words(terms)}
     hits = (
         "SELECT rowid AS rid, bm25(listings_fts, :nw, 1.0) AS score "
         "FROM listings_fts WHERE listings_fts MATCH :fts"
     )
     params["nw"] = NAME_WEIGHT
     if substring:
-        params["trg"] = " AND ".join(f'"{t}"' for t in terms)
+        params["trg"] = fts_substrings(terms)
         params["sub"] = SUBSTRING_SCORE
         hits += " UNION ALL SELECT rowid, :sub FROM listings_trgm WHERE listings_trgm MATCH :trg"
         hits = f"SELECT rid, min(score) AS score FROM ({hits}) GROUP BY rid"
@@ -53,16 +120,31 @@ def _sqlite_source(terms: list[str], substring: bool) -> HitSource:
 
 
 def _pg_source(terms: list[str], substring: bool) -> HitSource:
-    params = {"tsq": " & ".join(f"('{t}' | '{t}':*)" for t in terms), "pgw": PG_WEIGHTS}
+    where, params = match_where("postgresql", terms, substring)
+    params["pgw"] = PG_WEIGHTS
     match = "l.search_vector @@ CAST(:tsq AS tsquery)"
     rank = "ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery))"
     if not substring:
-        return HitSource("listings l", f"-{rank}", match, params)
-    likes = []
-    for i, term in enumerate(terms):
-        params[f"sub{i}"] = f"%{term}%"
-        likes.append(f"l.search_names LIKE :sub{i}")
+        return HitSource("listings l", f"-{rank}", where, params)
     params["sub"] = SUBSTRING_SCORE
-    where = f"({match} OR ({' AND '.join(likes)}))"
     score = f"CASE WHEN {match} THEN -{rank} ELSE :sub END"
     return HitSource("listings l", score, where, params)
+
+
+@dataclass(frozen=True)
+class Tier:
+    """One band of SQLite's relevance order: an FTS5 query on one of the two index tables."""
+
+    table: str  # listings_fts or listings_trgm
+    query: str
+
+
+def sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
+    """SQLite's relevance bands, best first: every term in the names; the other word hits;
+    then (when looked up) names that contain the terms only inside words."""
+    words = fts_words(terms)
+    names = f"{{search_names}} : ({words})"
+    tiers = [Tier("listings_fts", names), Tier("listings_fts", f"({words}) NOT ({names})")]
+    if substring:
+        tiers.append(Tier("listings_trgm", fts_substrings(terms)))
+    return tiers

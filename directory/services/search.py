@@ -1,17 +1,34 @@
 """Search and browse published listings (the web search and the JSON API share this).
 
-A search is three statements: the facet rows of at most ``COUNT_CAP + 1`` hits
-(counted here, so every facet costs one pass over rows already fetched), and one
-page of hits in the chosen order. Pages are addressed by a keyset cursor (the
-last row's sort key and id), so page 200 costs what page 1 costs; the JSON API
-may still ask for a page number.
+A search is the total and facet counts of at most ``COUNT_CAP + 1`` hits (counted
+here over the facet columns of the matching rows, without ranking them), and one
+page of hits in the chosen order. Pages are addressed by a keyset cursor (the last
+row's sort key), so a deep page by "Next" costs what page 1 costs; the JSON API may
+still ask for a page number.
+
+The total and the facet counts of a search are cached per database engine and
+process, keyed by the change-log sequence number (``change_counter``): every write
+that can change what a search finds (publishing, a pull, an import, a withdrawal)
+takes a new number in the same transaction, so a cached count is only ever served
+for exactly the data it was counted on. Each gunicorn worker keeps its own cache;
+its threads share it under a lock. Only read sessions use it (a write session may
+see its own uncommitted rows under a number it could still roll back).
+
+On SQLite the relevance order is computed in tiers (``sqlite_tiers``): listings with
+every word in their names, then the other word hits, then substrings inside name
+words. A tier of at most ``RANK_MAX`` hits is ordered by bm25 (names weighted ten
+times the rest); a larger one (a very common word, a 1-character Khmer prefix) by
+newest first, read straight off the index in rowid order, as ranking 70,000 hits
+with bm25 cost 350 ms while telling apart little more than name lengths.
 """
 
 from __future__ import annotations
 
 import base64
 import re
-from collections import Counter
+import threading
+import weakref
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -21,10 +38,22 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from directory.records import registration_key
-from directory.search.queries import hit_source
+from directory.search.queries import (
+    NAME_WEIGHT,
+    SUBSTRING_BELOW,
+    few_word_hits_sql,
+    fts_words,
+    hit_source,
+    match_where,
+    may_substring,
+    pg_words,
+    sqlite_tiers,
+)
 from directory.search.tokens import words
 
 COUNT_CAP = 10_000
+RANK_MAX = 2_000  # SQLite: a relevance tier with more hits is ordered newest first
+CACHE_SIZE = 512  # searches whose total and facet counts each worker keeps
 MAX_TERMS = 12
 SORTS = ("relevance", "name", "newest")
 FACETS = ("section", "division", "province", "size_class", "market", "women", "youth", "country")
@@ -96,27 +125,136 @@ def search_listings(
     if sort == "relevance" and not terms:
         sort = "name"
     dialect = session.get_bind().dialect.name
-    source = hit_source(dialect, terms)
     where, params = _filter_sql(filters)
-    if source.where_sql:
-        where.append(source.where_sql)
-    params.update(source.params)
-    base = f"FROM {source.from_sql} WHERE {' AND '.join(where)}"
-    rows = _facet_rows(session, base, params)
+    counted = _counts(session, dialect, filters, terms, where, params, facets)
+    total, capped, facet_counts, substring = (
+        counted.total,
+        counted.capped,
+        counted.facets,
+        counted.substring,
+    )
     result = SearchPage(
-        total=min(len(rows), COUNT_CAP),
-        capped=len(rows) > COUNT_CAP,
+        total=total,
+        capped=capped,
         page=page,
         per_page=per_page,
         terms=terms,
         sort=sort,
-        facets=count_facets(rows) if facets else {},
+        facets=facet_counts if facets else {},
     )
-    result.items = _page(session, base, params, source.score_sql, sort, page, per_page, after)
-    if len(result.items) > per_page:
-        result.items = result.items[:per_page]
-        result.next_cursor = encode_cursor(sort, result.items[-1])
+    if total == 0:
+        return result
+    if dialect == "sqlite" and sort == "relevance":
+        items = _sqlite_relevance(session, where, params, terms, counted, page, per_page, after)
+    else:
+        source = hit_source(dialect, terms, substring)
+        base_where = list(where) + ([source.where_sql] if source.where_sql else [])
+        base = f"FROM {source.from_sql} WHERE {' AND '.join(base_where)}"
+        items = _page(
+            session, base, {**params, **source.params}, source.score_sql, sort, page,
+            per_page, after,
+        )  # fmt: skip
+    if len(items) > per_page:
+        items = items[:per_page]
+        result.next_cursor = encode_cursor(sort, items[-1])
+    result.items = items
     return result
+
+
+def _few_word_hits(session: Session, dialect: str, terms: list[str]) -> bool:
+    """True when the words find so few listings that substrings inside words are added."""
+    sql, param = few_word_hits_sql(dialect)
+    query = fts_words(terms) if dialect == "sqlite" else pg_words(terms)
+    return session.execute(text(sql), {param: query}).scalar_one() < SUBSTRING_BELOW
+
+
+# --- total and facet counts, cached per change-log sequence number ----------------------
+
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+class _CountCache:
+    """The counts of recent searches on one engine, valid for one sequence number."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seq: int | None = None
+        self.entries: OrderedDict = OrderedDict()
+
+    def get(self, seq: int, key) -> Counted | None:
+        with self.lock:
+            if seq != self.seq:
+                return None
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, seq: int, key, value: Counted) -> None:
+        with self.lock:
+            if self.seq is None or seq > self.seq:  # newer data: everything counted is stale
+                self.seq, self.entries = seq, OrderedDict()
+            elif seq < self.seq:  # counted by a request that began before the last change
+                return
+            self.entries[key] = value
+            while len(self.entries) > CACHE_SIZE:
+                self.entries.popitem(last=False)
+
+
+def _count_cache(session: Session) -> _CountCache | None:
+    """The engine's count cache, or None for a write session (see the module docstring)."""
+    bind = session.get_bind()
+    if bind.get_execution_options().get("sqlite_write") or CACHE_SIZE <= 0:
+        return None
+    with _caches_lock:
+        cache = _caches.get(bind)
+        if cache is None:
+            cache = _caches[bind] = _CountCache()
+        return cache
+
+
+def current_seq(session: Session) -> int:
+    """The last change-log sequence number handed out (committed, as this session sees it)."""
+    sql = "SELECT value FROM change_counter WHERE id = 1"
+    return session.execute(text(sql)).scalar_one_or_none() or 0
+
+
+@dataclass
+class Counted:
+    """What a search counted: cached per sequence number, as it only changes with the data."""
+
+    total: int
+    capped: bool
+    facets: dict | None
+    substring: bool  # whether substrings inside words are searched too
+    tier_sizes: dict[str, int] = field(default_factory=dict)  # SQLite: hits per relevance tier
+
+
+def _counts(session, dialect, filters, terms, where, params, facets) -> Counted:
+    """The total, facet counts and tier sizes of a search, from the cache when it holds them."""
+    cache = _count_cache(session)
+    seq = current_seq(session) if cache is not None else 0
+    key = (tuple(terms), filters.province, filters.sector, filters.section, filters.size_class,
+           filters.legal_form, filters.women_owned, filters.youth_owned, filters.country,
+           filters.hs_code, filters.market, filters.registration)  # fmt: skip
+    found = cache.get(seq, key) if cache is not None else None
+    if found is not None and (found.facets is not None or not facets):
+        return found
+    substring = may_substring(terms) and _few_word_hits(session, dialect, terms)
+    match, match_params = match_where(dialect, terms, substring)
+    conditions = [*where, match] if match else where
+    rows = _facet_rows(session, f"FROM listings l WHERE {' AND '.join(conditions)}",
+                       {**params, **match_params})  # fmt: skip
+    counted = Counted(
+        min(len(rows), COUNT_CAP),
+        len(rows) > COUNT_CAP,
+        count_facets(rows) if facets else None,
+        substring,
+    )
+    if cache is not None:
+        cache.put(seq, key, counted)
+    return counted
 
 
 def _filter_sql(f: SearchFilters) -> tuple[list[str], dict]:
@@ -197,6 +335,8 @@ def _page(session, base, params, score_sql, sort, page, per_page, after) -> list
     sql = f"SELECT l.id, l.document, l.province, l.size_class, {key_sql} AS sort_key {base}"
     params = {**params, "limit": per_page + 1}
     cursor = decode_cursor(after, sort) if after else None
+    if cursor is not None and isinstance(cursor[0], list):
+        cursor = None  # a SQLite relevance cursor given to another database: start over
     if cursor is not None:
         op = ">" if direction == "ASC" else "<"
         sql = f"SELECT * FROM ({sql}) s WHERE (sort_key, id) {op} (:after_key, :after_id)"
@@ -209,6 +349,73 @@ def _page(session, base, params, score_sql, sort, page, per_page, after) -> list
         sql += " OFFSET :offset"
         params["offset"] = (page - 1) * per_page
     return [Hit(*row) for row in session.execute(text(sql), params).all()]
+
+
+def _sqlite_relevance(session, where, params, terms, counted, page, per_page, after):
+    """One page of SQLite hits in relevance order, tier by tier (see the module docstring)."""
+    tiers = sqlite_tiers(terms, counted.substring)
+    cursor = decode_cursor(after, "relevance") if after else None
+    start = (0, None, None)
+    if cursor is not None and isinstance(cursor[0], list) and len(cursor[0]) == 3:
+        start = tuple(cursor[0])
+    skip = 0 if cursor is not None else (page - 1) * per_page
+    need = per_page + 1
+    found: list[tuple[int, float, int]] = []  # (tier, key, rowid)
+    filters = " AND ".join(where)
+    for number, tier in enumerate(tiers):
+        if number < start[0]:
+            continue
+        table = tier.table
+        size = counted.tier_sizes.get(tier.query)
+        if size is None:  # unfiltered: counting the index alone costs little, and is kept
+            sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH :tier"
+            size = session.execute(text(sql), {"tier": tier.query}).scalar_one()
+            counted.tier_sizes[tier.query] = size
+        if size == 0:
+            continue
+        tier_params = {**params, "tier": tier.query, "limit": skip + need - len(found)}
+        conditions = [f"{table} MATCH :tier", filters]
+        if table == "listings_trgm":  # substrings only: the word hits are in the tiers above
+            conditions.append(
+                "l.rowid NOT IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts)"
+            )
+            tier_params["fts"] = fts_words(terms)
+        joined = f"FROM {table} JOIN listings l ON l.rowid = {table}.rowid"
+        resume = number == start[0] and start[2] is not None
+        if size <= RANK_MAX:
+            weights = ", :nw, 1.0" if table == "listings_fts" else ""
+            sql = (
+                f"SELECT rid, k FROM (SELECT l.rowid AS rid, bm25({table}{weights}) AS k "
+                f"{joined} WHERE {' AND '.join(conditions)}) s"
+            )
+            tier_params["nw"] = NAME_WEIGHT
+            if resume:
+                sql += " WHERE (k, rid) > (:after_key, :after_rowid)"
+            sql += " ORDER BY k, rid LIMIT :limit"
+        else:  # read the hits in the index's own (rowid) order, newest first
+            if resume:
+                conditions.append(f"{table}.rowid < :after_rowid")
+            sql = (
+                f"SELECT l.rowid, 0.0 {joined} WHERE {' AND '.join(conditions)} "
+                f"ORDER BY {table}.rowid DESC LIMIT :limit"
+            )
+        if resume:
+            tier_params.update(after_key=start[1], after_rowid=start[2])
+        rows = session.execute(text(sql), tier_params).all()
+        dropped = min(skip, len(rows))
+        skip -= dropped
+        found += [(number, key, rowid) for rowid, key in rows[dropped:]]
+        if len(found) >= need:
+            break
+    if not found:
+        return []
+    marks = ", ".join(str(int(rowid)) for _, _, rowid in found)
+    sql = (
+        "SELECT l.rowid, l.id, l.document, l.province, l.size_class "
+        f"FROM listings l WHERE l.rowid IN ({marks})"
+    )
+    rows = {row[0]: row[1:] for row in session.execute(text(sql)).all()}
+    return [Hit(*rows[rowid], [number, key, rowid]) for number, key, rowid in found]
 
 
 def encode_cursor(sort: str, hit: Hit) -> str:
@@ -225,6 +432,15 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, str] | None:
         made_for, key, rid = orjson.loads(raw)
     except (ValueError, TypeError):
         return None
-    if made_for != sort or not isinstance(rid, str) or not isinstance(key, str | int | float):
+    if made_for != sort or not isinstance(rid, str) or not _cursor_key(key):
         return None
     return key, rid
+
+
+def _cursor_key(key) -> bool:
+    """A sort key a cursor may carry: a value, or SQLite's [tier, score, rowid]."""
+    if isinstance(key, list):
+        return len(key) == 3 and all(
+            isinstance(k, int | float) and not isinstance(k, bool) for k in key
+        )
+    return isinstance(key, str | int | float)
