@@ -77,7 +77,6 @@ class Listing(SQLModel, table=True):
         Index("ix_listings_change_seq", "change_seq", unique=True),
         Index("ix_listings_origin", "origin"),
         Index("ix_listings_owner", "owner_id"),
-        Index("ix_listings_province", "province"),
         Index("ix_listings_registration", "registration_number"),
         Index("ix_listings_created", "created_at", "id"),
     )

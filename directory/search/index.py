@@ -23,6 +23,12 @@ from sqlalchemy import Connection
 
 SQLITE_OBJECTS = ("listings_fts", "listings_trgm")
 PG_COLUMNS = ("search_vector",)
+EXPRESSION_INDEXES = (  # indexes SQLModel cannot declare; made by migrations 0008 and 0013
+    "ix_listings_search",
+    "ix_listings_names_trgm",
+    "ix_listings_name_sort",
+    "ix_listings_province_name",
+)
 
 _SQLITE_DDL = [
     "CREATE VIRTUAL TABLE listings_fts USING fts5(search_names, search_text, "
@@ -111,7 +117,7 @@ def is_search_object(name: str | None, type_: str) -> bool:
     if type_ == "column":
         return name in PG_COLUMNS
     if type_ == "index":
-        return name in ("ix_listings_search", "ix_listings_names_trgm", "ix_listings_name_sort")
+        return name in EXPRESSION_INDEXES
     return False
 
 

@@ -133,18 +133,105 @@ def _pg_source(terms: list[str], substring: bool) -> HitSource:
 
 @dataclass(frozen=True)
 class Tier:
-    """One band of SQLite's relevance order: an FTS5 query on one of the two index tables."""
+    """One band of the relevance order, with how to count, rank and cheaply order its hits.
 
-    table: str  # listings_fts or listings_trgm
-    query: str
+    ``from_sql`` yields ``l`` (listings); ``ident`` is the row's identity there
+    (SQLite's rowid, PostgreSQL's id); ``size_sql`` counts the band's hits before the
+    filters (up to ``limit``); ``cheap_order`` reads a large band in an order the
+    index gives for free, with ``after`` the keyset condition in that order.
+    """
+
+    size_sql: str
+    from_sql: str
+    match_sql: str
+    params: dict
+    rank_sql: str
+    ident: str
+    cheap_order: str
+    after: str
 
 
-def sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
-    """SQLite's relevance bands, best first: every term in the names; the other word hits;
-    then (when looked up) names that contain the terms only inside words."""
+def relevance_tiers(dialect: str, terms: list[str], substring: bool, limit: int) -> list[Tier]:
+    """The relevance bands of a search, best first: every term in the names (as a word or
+    the start of one); the other word hits; then, when looked up, names that contain the
+    terms only inside words. Names therefore always outrank descriptions and products."""
+    if dialect == "sqlite":
+        return _sqlite_tiers(terms, substring)
+    return _pg_tiers(terms, substring, limit)
+
+
+def _sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
     words = fts_words(terms)
     names = f"{{search_names}} : ({words})"
-    tiers = [Tier("listings_fts", names), Tier("listings_fts", f"({words}) NOT ({names})")]
+    bands = [("listings_fts", names), ("listings_fts", f"({words}) NOT ({names})")]
     if substring:
-        tiers.append(Tier("listings_trgm", fts_substrings(terms)))
+        bands.append(("listings_trgm", fts_substrings(terms)))
+    tiers = []
+    for number, (table, query) in enumerate(bands):
+        params = {f"tier{number}": query, "nw": NAME_WEIGHT}
+        match = f"{table} MATCH :tier{number}"
+        rank = f"bm25({table}, :nw, 1.0)"
+        if table == "listings_trgm":  # substrings only: the word hits are in the tiers above
+            match += (
+                " AND l.rowid NOT IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts)"
+            )
+            params["fts"] = words
+            rank = f"bm25({table})"
+        tiers.append(
+            Tier(
+                size_sql=f"SELECT count(*) FROM {table} WHERE {table} MATCH :tier{number}",
+                from_sql=f"{table} JOIN listings l ON l.rowid = {table}.rowid",
+                match_sql=match,
+                params=params,
+                rank_sql=rank,
+                ident="l.rowid",
+                cheap_order=f"{table}.rowid DESC",  # newest first, the index's own order
+                after=f"{table}.rowid < :after_rid",
+            )
+        )
     return tiers
+
+
+def _pg_tiers(terms: list[str], substring: bool, limit: int) -> list[Tier]:
+    words = pg_words(terms)
+    names = " & ".join(f"('{t}':A | '{t}':*A)" for t in terms)  # weight A: the names
+    # double precision: a real sent as text and back as a float would no longer equal itself
+    rank = (
+        "-CAST(ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery)) "
+        "AS double precision)"
+    )
+    common = {"pgw": PG_WEIGHTS, "tsq": words}
+    # the names band: weight A cannot be looked up in the GIN index (only rechecked on
+    # each row), so a term of 3+ characters also asks the names' trigram index
+    names_match = "l.search_vector @@ CAST(:tier0 AS tsquery)"
+    names_params = {"tier0": names}
+    for i, term in enumerate(terms):
+        if len(term) >= MIN_SUBSTRING:
+            names_params[f"in_names{i}"] = f"%{term}%"
+            names_match += f" AND l.search_names LIKE :in_names{i}"
+    # coalesce(NOT ...): the planner cannot estimate a weight-restricted match and took
+    # this band for rare, sorting all 85,000 hits of "and" instead of walking the ids
+    rest = (
+        "l.search_vector @@ CAST(:tsq AS tsquery) "
+        "AND coalesce(NOT (l.search_vector @@ CAST(:tier0 AS tsquery)), true)"
+    )
+    bands = [(names_match, names_params, rank), (rest, {"tier0": names}, rank)]
+    if substring:
+        likes = {f"sub{i}": f"%{t}%" for i, t in enumerate(terms)}
+        match = " AND ".join(f"l.search_names LIKE :{name}" for name in likes)
+        match += " AND NOT (l.search_vector @@ CAST(:tsq AS tsquery))"
+        bands.append((match, likes, "1.0"))
+    counting = "SELECT count(*) FROM (SELECT 1 FROM listings l WHERE {} LIMIT {}) s"
+    return [
+        Tier(
+            size_sql=counting.format(match, limit),
+            from_sql="listings l",
+            match_sql=match,
+            params={**common, **params},
+            rank_sql=rank_sql,
+            ident="l.id",
+            cheap_order="l.id ASC",  # the primary key's order
+            after="l.id > :after_rid",
+        )
+        for match, params, rank_sql in bands
+    ]

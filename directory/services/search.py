@@ -39,15 +39,13 @@ from sqlmodel import Session
 
 from directory.records import registration_key
 from directory.search.queries import (
-    NAME_WEIGHT,
     SUBSTRING_BELOW,
     few_word_hits_sql,
     fts_words,
-    hit_source,
     match_where,
     may_substring,
     pg_words,
-    sqlite_tiers,
+    relevance_tiers,
 )
 from directory.search.tokens import words
 
@@ -144,16 +142,13 @@ def search_listings(
     )
     if total == 0:
         return result
-    if dialect == "sqlite" and sort == "relevance":
-        items = _sqlite_relevance(session, where, params, terms, counted, page, per_page, after)
-    else:
-        source = hit_source(dialect, terms, substring)
-        base_where = list(where) + ([source.where_sql] if source.where_sql else [])
-        base = f"FROM {source.from_sql} WHERE {' AND '.join(base_where)}"
-        items = _page(
-            session, base, {**params, **source.params}, source.score_sql, sort, page,
-            per_page, after,
-        )  # fmt: skip
+    if sort == "relevance":
+        items = _relevance(session, dialect, where, params, terms, counted, page, per_page, after)
+    else:  # by name or newest: the bare match, no ranking
+        match, match_params = match_where(dialect, terms, substring)
+        conditions = [*where, match] if match else where
+        base = f"FROM listings l WHERE {' AND '.join(conditions)}"
+        items = _page(session, base, {**params, **match_params}, sort, page, per_page, after)
     if len(items) > per_page:
         items = items[:per_page]
         result.next_cursor = encode_cursor(sort, items[-1])
@@ -228,7 +223,7 @@ class Counted:
     capped: bool
     facets: dict | None
     substring: bool  # whether substrings inside words are searched too
-    tier_sizes: dict[str, int] = field(default_factory=dict)  # SQLite: hits per relevance tier
+    tier_sizes: dict[int, int] = field(default_factory=dict)  # hits per relevance tier
 
 
 def _counts(session, dialect, filters, terms, where, params, facets) -> Counted:
@@ -319,19 +314,14 @@ def count_facets(rows: list[tuple]) -> dict[str, list[tuple[str, int]]]:
     return {name: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for name, c in counters.items()}
 
 
-# A lapsed record (not confirmed by its business in time) ranks after every current one
-# that matches; sorting by name or date is the reader's explicit order and stays as it is.
-LAPSED_PENALTY = 1000
 _ORDER = {
-    "relevance": (f"({{score}} + CASE WHEN l.lapsed THEN {LAPSED_PENALTY} ELSE 0 END)", "ASC"),
     "name": ("coalesce(l.name_en, l.name_km)", "ASC"),
     "newest": ("l.created_at", "DESC"),
 }
 
 
-def _page(session, base, params, score_sql, sort, page, per_page, after) -> list[Hit]:
+def _page(session, base, params, sort, page, per_page, after) -> list[Hit]:
     key_sql, direction = _ORDER[sort]
-    key_sql = key_sql.format(score=score_sql)
     sql = f"SELECT l.id, l.document, l.province, l.size_class, {key_sql} AS sort_key {base}"
     params = {**params, "limit": per_page + 1}
     cursor = decode_cursor(after, sort) if after else None
@@ -351,71 +341,76 @@ def _page(session, base, params, score_sql, sort, page, per_page, after) -> list
     return [Hit(*row) for row in session.execute(text(sql), params).all()]
 
 
-def _sqlite_relevance(session, where, params, terms, counted, page, per_page, after):
-    """One page of SQLite hits in relevance order, tier by tier (see the module docstring)."""
-    tiers = sqlite_tiers(terms, counted.substring)
+def _relevance(session, dialect, where, params, terms, counted, page, per_page, after):
+    """One page of hits in relevance order, band by band (see the module docstring)."""
+    bands = relevance_tiers(dialect, terms, counted.substring, RANK_MAX + 1)
+    # a lapsed record (not confirmed by its business in time) ranks after every current
+    # one that matches; sorting by name or date is the reader's explicit order
+    tiers = [(band, "l.lapsed IS NOT TRUE") for band in bands]
+    tiers += [(band, "l.lapsed IS TRUE") for band in bands]
     cursor = decode_cursor(after, "relevance") if after else None
-    start = (0, None, None)
-    if cursor is not None and isinstance(cursor[0], list) and len(cursor[0]) == 3:
-        start = tuple(cursor[0])
+    start: tuple = (0, None, None)
+    if cursor is not None and isinstance(cursor[0], list):
+        number, key, rowid = cursor[0]
+        start = (int(number), key, rowid if dialect == "sqlite" else cursor[1])
     skip = 0 if cursor is not None else (page - 1) * per_page
     need = per_page + 1
-    found: list[tuple[int, float, int]] = []  # (tier, key, rowid)
-    filters = " AND ".join(where)
-    for number, tier in enumerate(tiers):
+    found: list[tuple[int, float, Any]] = []  # (tier, key, identity)
+    for number, (tier, freshness) in enumerate(tiers):
         if number < start[0]:
             continue
-        table = tier.table
-        size = counted.tier_sizes.get(tier.query)
-        if size is None:  # unfiltered: counting the index alone costs little, and is kept
-            sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH :tier"
-            size = session.execute(text(sql), {"tier": tier.query}).scalar_one()
-            counted.tier_sizes[tier.query] = size
+        band = number % len(bands)
+        size = counted.tier_sizes.get(band)
+        if size is None:  # unfiltered and bounded: it costs little, and is cached with the counts
+            size = session.execute(text(tier.size_sql), tier.params).scalar_one()
+            counted.tier_sizes[band] = size
         if size == 0:
             continue
-        tier_params = {**params, "tier": tier.query, "limit": skip + need - len(found)}
-        conditions = [f"{table} MATCH :tier", filters]
-        if table == "listings_trgm":  # substrings only: the word hits are in the tiers above
-            conditions.append(
-                "l.rowid NOT IN (SELECT rowid FROM listings_fts WHERE listings_fts MATCH :fts)"
-            )
-            tier_params["fts"] = fts_words(terms)
-        joined = f"FROM {table} JOIN listings l ON l.rowid = {table}.rowid"
+        tier_params = {**params, **tier.params, "limit": skip + need - len(found)}
+        conditions = [*where, tier.match_sql, freshness]
         resume = number == start[0] and start[2] is not None
-        if size <= RANK_MAX:
-            weights = ", :nw, 1.0" if table == "listings_fts" else ""
-            sql = (
-                f"SELECT rid, k FROM (SELECT l.rowid AS rid, bm25({table}{weights}) AS k "
-                f"{joined} WHERE {' AND '.join(conditions)}) s"
-            )
-            tier_params["nw"] = NAME_WEIGHT
-            if resume:
-                sql += " WHERE (k, rid) > (:after_key, :after_rowid)"
-            sql += " ORDER BY k, rid LIMIT :limit"
-        else:  # read the hits in the index's own (rowid) order, newest first
-            if resume:
-                conditions.append(f"{table}.rowid < :after_rowid")
-            sql = (
-                f"SELECT l.rowid, 0.0 {joined} WHERE {' AND '.join(conditions)} "
-                f"ORDER BY {table}.rowid DESC LIMIT :limit"
-            )
         if resume:
-            tier_params.update(after_key=start[1], after_rowid=start[2])
+            tier_params.update(after_key=start[1], after_rid=start[2])
+        if size <= RANK_MAX:
+            sql = (
+                f"SELECT rid, k FROM (SELECT {tier.ident} AS rid, {tier.rank_sql} AS k "
+                f"FROM {tier.from_sql} WHERE {' AND '.join(conditions)}) s"
+            )
+            if resume:
+                sql += " WHERE (k, rid) > (:after_key, :after_rid)"
+            sql += " ORDER BY k, rid LIMIT :limit"
+        else:  # too many to rank: read them in the index's own order
+            if resume:
+                conditions.append(tier.after)
+            sql = (
+                f"SELECT {tier.ident}, 0.0 FROM {tier.from_sql} "
+                f"WHERE {' AND '.join(conditions)} ORDER BY {tier.cheap_order} LIMIT :limit"
+            )
         rows = session.execute(text(sql), tier_params).all()
         dropped = min(skip, len(rows))
         skip -= dropped
-        found += [(number, key, rowid) for rowid, key in rows[dropped:]]
+        found += [(number, float(key), rid) for rid, key in rows[dropped:]]
         if len(found) >= need:
             break
     if not found:
         return []
-    marks = ", ".join(str(int(rowid)) for _, _, rowid in found)
-    sql = (
-        "SELECT l.rowid, l.id, l.document, l.province, l.size_class "
-        f"FROM listings l WHERE l.rowid IN ({marks})"
-    )
-    rows = {row[0]: row[1:] for row in session.execute(text(sql)).all()}
-    return [Hit(*rows[rowid], [number, key, rowid]) for number, key, rowid in found]
+    return _hits(session, dialect, found)
+
+
+def _hits(session, dialect, found: list[tuple[int, float, Any]]) -> list[Hit]:
+    """The result rows of ``found`` (tier, key, identity), in that order."""
+    if dialect == "sqlite":
+        marks = ", ".join(str(int(rid)) for _, _, rid in found)
+        sql = f"SELECT l.rowid, {HIT_COLUMNS} FROM listings l WHERE l.rowid IN ({marks})"
+        rows = {row[0]: row[1:] for row in session.execute(text(sql)).all()}
+        return [Hit(*rows[rid], [number, key, rid]) for number, key, rid in found]
+    sql = f"SELECT {HIT_COLUMNS} FROM listings l WHERE l.id = ANY(:ids)"
+    ids = [rid for _, _, rid in found]
+    rows = {row[0]: row for row in session.execute(text(sql), {"ids": ids}).all()}
+    return [Hit(*rows[rid], [number, key, 0]) for number, key, rid in found]
+
+
+HIT_COLUMNS = "l.id, l.document, l.province, l.size_class"
 
 
 def encode_cursor(sort: str, hit: Hit) -> str:

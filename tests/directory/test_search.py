@@ -189,6 +189,78 @@ def test_keyset_pages_walk_every_result_once_in_order(session, sort, q):
     assert len(everything) == len({h.id for h in everything}) > 7
 
 
+@pytest.mark.parametrize("page_size", [7, 10])
+def test_relevance_bands_too_large_to_rank_are_paged_in_index_order(
+    session, monkeypatch, page_size
+):
+    import directory.services.search as search
+
+    monkeypatch.setattr(search, "RANK_MAX", 5)  # every band of "rice" is read unranked
+    docs = random_docs(60)
+    publish(session, docs)
+    filters = SearchFilters(q="rice")
+    everything = [h.id for h in search_listings(session, filters, per_page=100).items]
+    in_names = {d["id"] for d in docs if "rice" in d["names"]["en"].lower().split()}
+    public = {d["id"] for d in docs if d["sharing"]["public"]}
+    assert len(in_names & public) > 5  # more than RANK_MAX: the cheap order is used
+    assert set(everything[: len(in_names & public)]) == in_names & public  # names first
+    walked, cursor = [], None
+    while True:
+        page = search_listings(session, filters, per_page=page_size, after=cursor)
+        walked += [h.id for h in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert walked == everything and len(set(walked)) == len(walked)
+    third = search_listings(session, filters, page=3, per_page=page_size).items
+    assert [h.id for h in third] == everything[2 * page_size : 3 * page_size]
+
+
+def test_substrings_inside_words_are_looked_up_only_when_words_find_few(session):
+    from directory.search.queries import SUBSTRING_BELOW
+
+    publish(session, [make_doc("g", en="Greenpepper Trading"), make_doc("p", en="Pepper One")])
+    assert ids(session, "pepper") == ["th:p", "th:g"]  # a word, then a substring
+    more = [make_doc(f"p{i}", en=f"Pepper {i}") for i in range(SUBSTRING_BELOW)]
+    publish(session, more)
+    found = search_listings(session, SearchFilters(q="pepper"), per_page=100)
+    assert found.total == SUBSTRING_BELOW + 1 and "th:g" not in [h.id for h in found.items]
+    assert ids(session, "greenpep") == ["th:g"]
+
+
+def test_cached_counts_follow_every_change(engine, monkeypatch):
+    from sqlalchemy import event
+
+    from directory.db import new_session
+    from directory.models import Listing
+    from directory.services.listings import tombstone_listing
+
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+
+    def search(q="pepper", **kw):
+        statements.clear()
+        with new_session(engine) as read:  # a read session, as a web request uses
+            return search_listings(read, SearchFilters(q=q, **kw), facets=True)
+
+    with new_session(engine, write=True) as write:
+        publish(write, [make_doc("a", en="Kampot Pepper Farm", address={"province": "KH-7"})])
+    first = search()
+    assert first.total == 1 and any("l.isic_sections" in s for s in statements)
+    again = search()  # nothing changed: the counts come from the cache
+    assert again.facets == first.facets and not any("l.isic_sections" in s for s in statements)
+    with new_session(engine, write=True) as write:
+        publish(write, [make_doc("b", en="Pepper Mill", address={"province": "KH-12"})])
+    assert search().total == 2
+    assert dict(search().facets["province"]) == {"KH-7": 1, "KH-12": 1}
+    assert search(q="", province="KH-12").total == 1
+    with new_session(engine, write=True) as write:
+        tombstone_listing(write, write.get(Listing, "th:a"), reason="closed")
+        write.commit()
+    assert search().total == 1 and dict(search().facets["province"]) == {"KH-12": 1}
+    assert search(q="kampot").total == 0
+
+
 def test_registration_number_lookup(session):
     publish(session, [make_doc("a", en="Alpha", number="00034-127"), make_doc("b", en="Beta")])
     assert ids(session, registration="0003 4127") == ["th:a"]
