@@ -23,7 +23,7 @@ from sqlalchemy import Connection
 
 SQLITE_OBJECTS = ("listings_fts", "listings_trgm")
 PG_COLUMNS = ("search_vector",)
-EXPRESSION_INDEXES = (  # indexes SQLModel cannot declare; made by migrations 0008 and 0013
+EXPRESSION_INDEXES = (  # indexes SQLModel cannot declare; made by migrations 0008 and 0014
     "ix_listings_search",
     "ix_listings_names_trgm",
     "ix_listings_name_sort",
