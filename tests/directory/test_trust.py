@@ -13,8 +13,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
+from directory.cli import cli
 from directory.cli.freshness import run_freshness
 from directory.context import get_node
 from directory.db import new_session
@@ -22,7 +24,7 @@ from directory.mail import outbox_path, read_outbox
 from directory.models import AuditEntry, Claim, FreshnessReminder, Listing, Role, User
 from directory.models.base import utcnow
 from directory.records import business_data, parse_json
-from directory.services import claims, freshness, listings
+from directory.services import claims, dashboard, freshness, listings, reviews
 from directory.services.bulk import import_records, system_admin
 from directory.services.errors import InvalidTransition, PermissionDenied
 from directory.services.quality import listing_quality
@@ -126,9 +128,11 @@ def test_a_claim_is_approved_at_once_by_a_confirmed_email_on_the_record_website_
     assert pending.state == "refused"  # the listing's other open claim is closed
     # a record of another origin is claimed at its origin, never here
     thai = load_example("thai-peer-record")
-    import_records(session, system_admin(), [thai], node=node)
+    thai["freshness"] = {"status": "lapsed", "confirmed_at": "2025-01-02T03:04:05Z"}
+    import_records(session, system_admin(), [thai], node=node)  # as a pull applies it
     replica = session.get(Listing, thai["id"])
     assert replica.owner_id is None and replica.origin == "th-sme"
+    assert replica.lapsed is True  # lapsed by its origin: shown and ranked so here
     with pytest.raises(PermissionDenied):
         claims.submit_claim(
             session, _user(session, "x@example.com"), replica.id, role="owner", node=node
@@ -327,3 +331,75 @@ def test_claim_decide_confirm_and_read_the_quality_through_the_pages_and_the_api
     assert set(parts) == {"completeness", "registration", "freshness", "reachable", "duplicates"}
     assert parts["reachable"]["earned"] == 10 and parts["freshness"]["earned"] == 20
     assert app.test_client().get("/api/v1/listings/kh:none/quality").status_code == 404
+
+
+def test_the_dashboard_measures_its_scope(session, node):
+    """Turnaround median and p90, queue age, lapsed and duplicate counts of a focal point's
+    country; the Thai record made here is outside a Cambodian focal point's scope."""
+    owner = _user(session, "owner-d@example.com")
+    fp = _user(session, "fp-d@example.com", Role.FOCAL_POINT, country="KH")
+    now = utcnow()
+    decided = []
+    for n, (name, hours) in enumerate(
+        (("Golden Grain", 1), ("Blue Lotus", 2), ("Iron Bridge", 10))
+    ):
+        doc = business_data(load_example("battambang-rice-mill"))
+        doc["names"] = {"en": name}
+        doc["registration"] = {**doc["registration"], "number": f"R-{n}"}
+        doc["contact"] = {"phone": f"+8551200000{n}"}
+        listing = listings.create_draft(session, owner, doc, node=node)
+        revision = listings.submit_for_review(session, owner, listing.id, node=node)
+        revision.submitted_at = now - timedelta(hours=hours)  # submitted that long ago
+        reviews.approve_revision(session, fp, revision.id, node=node)
+        decided.append(listing)
+    waiting = listings.create_draft(
+        session, owner, business_data(load_example("tbong-khmum-cashew")), node=node
+    )
+    listings.submit_for_review(session, owner, waiting.id, node=node).submitted_at = (
+        now - timedelta(days=5)
+    )
+    thai = business_data(load_example("thai-peer-record"))
+    listings.create_draft(session, owner, thai, node=node)
+    farm = _import(session, node, "kampot-pepper-farm")
+    registration = {**parse_json(farm.document)["registration"], "number": "KPT-2"}
+    _import(session, node, "kampot-pepper-farm", registration=registration)  # same farm again
+    later = now + timedelta(days=400)
+    for listing in decided[1:]:
+        freshness.mark_confirmed(session, listing, now=later)
+    imported = [ls for ls in session.execute(select(Listing)).scalars() if ls.owner_id is None]
+    for listing in imported:
+        freshness.mark_confirmed(session, listing, now=later)
+    freshness.lapse_due(session, node=node, months=12, now=later)  # only decided[0] lapses
+    session.commit()
+
+    d = dashboard.scope_dashboard(session, fp, node=node, months=12, now=now)
+    assert d.country == "KH" and d.decided == 3
+    assert round(d.turnaround_median) == 2 and round(d.turnaround_p90) == 10
+    assert [round(age) for age in d.queue_ages] == [5]
+    assert (d.listings, d.lapsed, d.duplicates) == (5, 1, 2)
+    assert dashboard.age_rows(d.queue_ages)[2][1] == 1  # "3 to 7 days"
+
+
+def test_an_admin_marks_and_clears_a_bounced_address_from_the_shell(tmp_path, db_url, engine):
+    with new_session(engine, write=True) as session:
+        user_id = _user(session, "bounce@example.com").id
+    config = tmp_path / "node.toml"
+    config.write_text(f'[database]\nurl = "{db_url}"\n', encoding="utf-8")
+    marked = CliRunner().invoke(
+        cli, ["users", "bounced", "--email", "bounce@example.com", "--config", str(config)]
+    )
+    assert marked.exit_code == 0, marked.output
+    with new_session(engine) as session:
+        assert session.get(User, user_id).mail_bounced_at is not None
+    args = ["users", "bounced", "--email", "bounce@example.com", "--clear"]
+    assert CliRunner().invoke(cli, [*args, "--config", str(config)]).exit_code == 0
+    unknown = CliRunner().invoke(
+        cli, ["users", "bounced", "--email", "nobody@example.com", "--config", str(config)]
+    )
+    assert unknown.exit_code == 1 and "--email" in unknown.output
+    with new_session(engine) as session:
+        assert session.get(User, user_id).mail_bounced_at is None
+        actions = session.execute(
+            select(AuditEntry.action).where(AuditEntry.target == f"user:{user_id}")
+        )
+        assert list(actions.scalars()) == ["user.mail_bounced", "user.mail_ok"]

@@ -63,6 +63,12 @@ def test_two_schedulers_run_each_job_once_per_interval_and_the_second_takes_over
         runs_logged = [n for n, line in enumerate(log) if line.startswith("th pull:")]
         leading = [n for n, line in enumerate(log) if line.endswith(": leading")]
         assert not runs_logged or (leading and leading[0] < runs_logged[0]), log
+    # the daily freshness job runs in the leader only (at its start: it is idempotent)
+    for log in (_log(path).splitlines() for path in logs):
+        fresh = [n for n, line in enumerate(log) if line.startswith("freshness: ")]
+        leading = [n for n, line in enumerate(log) if line.endswith(": leading")]
+        assert len(fresh) <= 1 and (not fresh or (leading and leading[0] < fresh[0])), log
+    assert any("freshness: 0 reminders sent" in _log(path) for path in logs)
     # each job runs at most once per interval: two schedulers would double the count
     starts = sorted(r.started_at for r in history)
     span = (starts[-1] - starts[0]).total_seconds()
