@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "review": {
         "verified_fields": ["names", "registration", "legal_form", "address", "sectors"],
         "duplicate_probable": 0.85,
-        "duplicate_possible": 0.6,
+        "duplicate_possible": 0.65,
     },
     "quality": {"reconfirm_months": 12},
     "map": {"tile_url": "", "attribution": "", "max_zoom": 18},

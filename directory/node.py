@@ -14,7 +14,7 @@ class Node:
     country: str
     role: str = "national"
     verified_fields: tuple[str, ...] = ("names", "registration", "legal_form", "address", "sectors")
-    duplicate_bands: tuple[float, float] = (0.85, 0.6)  # (probable, possible) score thresholds
+    duplicate_bands: tuple[float, float] = (0.85, 0.65)  # (probable, possible) score thresholds
 
     @property
     def is_hub(self) -> bool:

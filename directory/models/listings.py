@@ -215,7 +215,10 @@ class ListingMatchKey(SQLModel, table=True):
     """
 
     __tablename__ = "listing_match_keys"
-    __table_args__ = (Index("ix_listing_match_keys_listing", "listing_id"),)
+    __table_args__ = (
+        Index("ix_listing_match_keys_listing", "listing_id"),
+        {"sqlite_with_rowid": False},  # the primary key is the table: one B-tree less to write
+    )
 
     key: str = Field(primary_key=True, max_length=100)
     listing_id: str = Field(primary_key=True, max_length=100)

@@ -30,12 +30,12 @@ from directory.services.match_keys import (
     skeleton,
 )
 
-DEFAULT_BANDS = (0.85, 0.6)  # (probable, possible); the node's config overrides them
+DEFAULT_BANDS = (0.85, 0.65)  # (probable, possible); the node's config overrides them
 NAME_KEY_LIMIT = 100  # a name word shared by more listings than this narrows nothing
 STRONG_KEY_LIMIT = 50
 MAX_SCORED = 30  # candidates scored per record, the best-connected first
 MAX_NAME_ONLY = 12  # of which sharing only name words (they can reach "possible", no more)
-KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0, "nf": 1.0}
+KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0}  # name keys: 1 / listings
 WEIGHTS = {"name": 0.5, "address": 0.2, "contact": 0.3}
 
 

@@ -10,7 +10,8 @@ finding the candidates for a record is a handful of indexed lookups of its own k
   words by ICU (as search does) and romanised by ``anyascii`` (maintained, ISC; the
   ICU build PyICU links has no Khmer-Latin transliterator), Latin names are
   case-folded with accents and legal suffixes ("Co., Ltd.") removed; the key is the
-  word's consonant skeleton, so "Sovann" and the romanised "sovnn" meet;
+  word's consonant skeleton (three letters or more), so "Sovann" and the romanised
+  "sovnn" meet;
 - ``nf``: the province and the sorted skeletons of a whole name: the same name in the
   same place, in any word order and either script, when its words are too common
   ("Sokha Restaurant") to narrow anything on their own.
@@ -87,18 +88,21 @@ VOWELS = re.compile("[aeiouy]+")
 REPEATS = re.compile(r"(.)\1+")
 MAX_NAME_WORDS = 6
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+ASCII_WORD = re.compile("[a-z0-9]+")
 
 
 @lru_cache(maxsize=20_000)
 def name_words(name: str) -> tuple[str, ...]:
     """The words of a name in lowercase ASCII, without legal suffixes and filler words."""
-    for word in LEGAL_KM:
-        name = name.replace(word, " ")
-    words = []
-    for start, end in word_spans(name):
-        text = anyascii(unicodedata.normalize("NFC", name[start:end])).casefold()
-        words += [w for w in re.findall("[a-z0-9]+", text) if w not in NOISE_WORDS]
-    return tuple(words)
+    if name.isascii():  # most Latin names: nothing to segment or romanise
+        text = name.casefold()
+    else:
+        for word in LEGAL_KM:
+            name = name.replace(word, " ")
+        name = unicodedata.normalize("NFC", name)
+        # Khmer has no spaces between words: ICU cuts them, then one anyascii call
+        text = anyascii(" ".join(name[a:b] for a, b in word_spans(name))).casefold()
+    return tuple(w for w in ASCII_WORD.findall(text) if w not in NOISE_WORDS)
 
 
 @lru_cache(maxsize=50_000)
@@ -167,7 +171,8 @@ def match_keys(doc: dict[str, Any]) -> set[str]:
         if isinstance(name, str):
             words = [skeleton(w) for w in name_words(name)[:MAX_NAME_WORDS]]
             words = sorted({w for w in words if len(w) >= 2})
-            keys.update(f"nm:{w[:60]}" for w in words)
+            # a skeleton of two letters ("rc": rice) is shared by too many to narrow anything
+            keys.update(f"nm:{w[:60]}" for w in words if len(w) >= 3)
             if words and province:
                 keys.add(f"nf:{province}:{' '.join(words)}"[:100])
     return keys

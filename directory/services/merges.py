@@ -32,6 +32,9 @@ def merge_duplicate(
     if listing.origin == node.id:
         merged, survivor = listing, other
     elif other.origin == node.id:
+        scope = {"node_id": node.id, "node_country": node.country}
+        if not permissions.can_view_listing_private(actor, other, **scope):
+            raise PermissionDenied("review-not-allowed")  # ours, but outside the actor's scope
         merged, survivor = other, listing
     else:
         raise InvalidTransition("merge-not-origin")

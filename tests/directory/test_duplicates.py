@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from sqlalchemy import select
 
+from directory.config import ConfigError, load_config
 from directory.models import AuditEntry, Listing, ListingMatchKey, Revision, RevisionState, Role
+from directory.node import Node
 from directory.records import parse_json
 from directory.sampledata import generate_records
 from directory.services.bulk import import_records, system_admin
@@ -154,3 +157,18 @@ def test_a_focal_point_merges_a_duplicate_or_keeps_a_namesake_apart(app):
         client, f"/review/{twin_rev}/duplicates", {"duplicate": "same", "other": kept}
     )
     assert again.status_code == 302  # the revision is no longer pending: a message, no change
+
+
+@pytest.mark.parametrize(
+    ("review", "key"),
+    [
+        ({"duplicate_possible": 0.9}, "review.duplicate_possible"),  # above probable
+        ({"duplicate_probable": 1.5}, "review.duplicate_probable"),
+        ({"duplicate_possible": "high"}, "review.duplicate_possible"),
+    ],
+)
+def test_the_two_bands_are_checked_when_the_config_loads(review, key):
+    with pytest.raises(ConfigError) as caught:
+        load_config(overrides={"review": review}, environ={})
+    assert caught.value.key == key
+    assert Node.from_config(load_config(environ={})).duplicate_bands == (0.85, 0.65)
