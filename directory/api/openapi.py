@@ -395,12 +395,12 @@ def _paths() -> dict[str, Any]:
                 "operationId": "pushEnquiries",
                 "summary": N_("Push enquiry messages (scope enquiries:push)"),
                 "description": N_(
-                    "Buyer enquiries and their answers between nodes. One receipt "
-                    "per message, in order: accepted (delivered here, or relayed by a hub), "
-                    "duplicate (this message id arrived before; nothing changes) or rejected (with "
+                    "Buyer enquiries and their answers between nodes. One receipt per message, "
+                    "in order: `accepted` (delivered here, or relayed by a hub), `duplicate` "
+                    "(this message id arrived before; nothing changes) or `rejected` (with "
                     "JSON-pointer errors). Each message is checked on its own against the "
-                    "enquiry-message schema. Nothing about enquiries appears in the change feed or "
-                    "OAI-PMH."
+                    "`enquiry-message` schema. Nothing about enquiries appears in the change "
+                    "feed or OAI-PMH."
                 ),
                 "security": PEER,
                 "requestBody": {

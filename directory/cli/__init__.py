@@ -5,7 +5,8 @@ else the embedded default: SQLite under ./instance/), so several nodes can run
 side by side from their own config files. One module per command group:
 ``database`` (init), ``records`` (validate, import, export), ``serve``, ``users``,
 ``sync`` (sync run/status, scheduler), ``freshness`` (the daily reminders and lapses),
-``peers``, ``generate`` (sample records) and ``demo`` (a local federation).
+``peers``, ``generate`` (sample records), ``demo`` (a local federation) and
+``enquiries`` (deliver, expire, purge).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import click
 from directory.cli.base import SmedirGroup
 from directory.cli.database import init_command
 from directory.cli.demo import demo_command
+from directory.cli.enquiries import enquiries_group
 from directory.cli.freshness import freshness_group
 from directory.cli.generate import generate_command
 from directory.cli.peers import peers_command
@@ -42,6 +44,7 @@ for _command in (
     peers_command,
     generate_command,
     demo_command,
+    enquiries_group,
 ):
     cli.add_command(_command)
 

@@ -150,6 +150,7 @@ def scheduler_command() -> None:
         for step in directions(peer)
     ]
     jobs.append(_freshness_job(current_app._get_current_object()))
+    jobs += enquiry_jobs(cfg)
     holder = f"{socket.gethostname()}:{os.getpid()}"
     leadership = leadership_for(store.engine, holder, settings.lease_seconds)
 
@@ -182,6 +183,26 @@ def _freshness_job(app):
         click.echo(run_freshness(app).line(), err=True)
 
     return Job("freshness", FRESHNESS_INTERVAL, run)
+
+
+def enquiry_jobs(cfg: dict) -> list:
+    """Deliver enquiry messages to each peer every ``enquiries.send_seconds``; expire and purge
+    hourly."""
+    from directory.cli.enquiries import enquiry_peers, housekeeping, send_to
+    from sync.scheduler import Job
+
+    app = current_app._get_current_object()
+
+    def in_app(func, *args):
+        def run() -> None:
+            with app.app_context():
+                click.echo(func(*args)[1] if args else func(), err=True)
+
+        return run
+
+    seconds = cfg["enquiries"]["send_seconds"]
+    jobs = [Job(f"enquiries:{p.id}", seconds, in_app(send_to, p)) for p in enquiry_peers(cfg)]
+    return [*jobs, Job("enquiries:housekeeping", 3600, in_app(housekeeping))]
 
 
 def _job(store: SqlSyncStore, peer: PeerSpec, settings: SyncSettings, step: str):

@@ -93,7 +93,7 @@ def _create(session, account: Account, policy: AccountPolicy, node: DemoNode):
 def _issue_token(session, node: DemoNode, peer: DemoNode, state: DemoState) -> None:
     """This node gives ``peer`` a token to read its feed and harvest OAI-PMH."""
     _token, plaintext = create_peer_token(
-        session, None, peer.id, ["feed:read", "oai:read"], "smedir demo"
+        session, None, peer.id, ["feed:read", "oai:read", "enquiries:push"], "smedir demo"
     )
     state.set_token(node.id, peer.id, plaintext)
 

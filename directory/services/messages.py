@@ -134,6 +134,8 @@ MESSAGES: dict[str, str] = {
     "enquiry-closed": N_("This enquiry was already answered or declined, or it has expired."),
     "enquiry-block-not-allowed": N_("only focal points and admins block senders"),
     "enquiry-block-not-found": N_("no blocked sender %(id)s"),
+    "too-many-saved-searches": N_("You keep %(n)d saved searches already; stop one first."),
+    "saved-search-link-invalid": N_("This link is invalid, or the saved search was stopped."),
 }
 
 

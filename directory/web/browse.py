@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from directory.context import db_session, get_node
 from directory.models.base import utcnow
+from directory.services.enquiries import enquiry_counts
 from directory.services.stats import directory_stats
 from directory.web import labels
 from directory.web.charts import bars, columns
@@ -82,4 +83,23 @@ def stats():
                 for c, n in sorted(s.countries.items(), key=lambda kv: -kv[1])
             ]
         )
-    return render_template("browse/stats.html", stats=s, charts=charts)
+    enquiries = enquiry_counts(db_session(), get_node(current_app))
+    charts["enquiry_sections"] = bars(
+        [
+            (f"{c} · {labels.isic_title(c)}", n, url_for(search, section=c))
+            for c, n in _by_count(enquiries.sectors)
+        ]
+    )
+    charts["enquiry_provinces"] = bars(
+        [
+            (labels.province_name(p), n, url_for(search, province=p))
+            for p, n in _by_count(enquiries.provinces)
+        ]
+    )
+    charts["enquiry_months"] = columns(list(enquiries.months.items()), utcnow().strftime("%Y-%m"))
+    return render_template("browse/stats.html", stats=s, charts=charts, enquiries=enquiries)
+
+
+def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
+    """Known codes, most first (a listing without a sector or province counts in the total)."""
+    return sorted(((k, n) for k, n in counts.items() if k != "?"), key=lambda kv: -kv[1])

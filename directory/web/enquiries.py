@@ -21,7 +21,12 @@ from directory.services.errors import InvalidRecord, InvalidTransition, NotFound
 from directory.services.messages import MESSAGES, translated
 from directory.web import labels
 from directory.web.access import current_actor, require_role
-from directory.web.enquiry_mails import mail_buyer, mail_confirmation, mail_owner
+from directory.web.enquiry_mails import (
+    mail_buyer,
+    mail_confirmation,
+    mail_owner,
+    mail_saved_search_confirmation,
+)
 from directory.web.forms import message_for
 
 bp = Blueprint("enquiries", __name__)
@@ -209,10 +214,11 @@ def inbox():
 def detail(enquiry_id: int):
     """One enquiry (opening it marks it read), with the answer and decline forms."""
     node = get_node(current_app)
-    try:
+    try:  # a write of its own: the request's session only reads on a GET
         with transaction(get_engine(current_app)) as s:
-            svc.open_enquiry(s, current_actor(), enquiry_id, node, mark_read=True)
-        enquiry, listing = svc.open_enquiry(db_session(), current_actor(), enquiry_id, node)
+            enquiry, listing = svc.open_enquiry(
+                s, current_actor(), enquiry_id, node, mark_read=True
+            )
     except NotFound:
         abort(404)
     return _detail_page(enquiry, listing, {})
@@ -317,3 +323,58 @@ def senders():
         can_block=permissions.can_block_enquiry_senders(current_actor()),
     )
     return page, 422 if errors else 200
+
+
+@bp.post("/search/save")
+def save_search():
+    """Save the search the form came from; a mailed link confirms the address."""
+    from directory.services import saved_searches as saved_svc
+    from directory.web.public import filters_from_args
+
+    _enabled()
+    session = db_session()
+    limit = current_app.config["SMEDIR"]["enquiries"]["saved_searches_per_email"]
+    try:
+        saved = saved_svc.save_search(
+            session,
+            request.form.get("email", ""),
+            filters_from_args(request.form),
+            str(get_locale() or "en"),
+            limit,
+        )
+    except InvalidRecord as exc:
+        message = "; ".join(_errors(exc).values())
+        return render_template("enquiries/saved.html", message=message, category="error"), 422
+    except InvalidTransition as exc:
+        return render_template("enquiries/saved.html", message=exc.message, category="error"), 409
+    session.commit()
+    mail_saved_search_confirmation(saved)
+    message = _("We sent a link to %(email)s: open it to start the mails.", email=saved.email)
+    return render_template("enquiries/saved.html", message=message)
+
+
+@bp.route("/search/saved/<action>/<token>", methods=["GET", "POST"])
+def saved_link(action: str, token: str):
+    """The mailed links: confirm a saved search, or stop it (a button, so link checkers do not)."""
+    from directory.services import saved_searches as saved_svc
+
+    if action not in ("confirm", "stop"):
+        abort(404)
+    session = db_session()
+    headers = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+    try:
+        saved = saved_svc.by_token(session, token, current_app.secret_key, action)
+    except InvalidTransition as exc:
+        page = render_template("enquiries/saved.html", message=exc.message, category="error")
+        return page, 400, headers
+    if request.method == "GET":
+        label = _("Start the mails") if action == "confirm" else _("Stop the mails")
+        return render_template("enquiries/saved.html", action=label), 200, headers
+    if action == "confirm":
+        saved_svc.confirm_search(session, saved)
+        message = _("Done: we mail you when a new listing matches, at most once a day.")
+    else:
+        saved_svc.stop_search(session, saved)
+        message = _("Done: no more mails for this search.")
+    session.commit()
+    return render_template("enquiries/saved.html", message=message), 200, headers

@@ -74,3 +74,40 @@ def mail_buyer(enquiry: Enquiry) -> None:
         subject = _("News about your enquiry")
         body = render_template("enquiries/buyer_mail.txt", enquiry=enquiry, link=link)
     _send(enquiry.sender_email, subject, body, "buyer")
+
+
+def mail_saved_search_confirmation(saved) -> None:
+    """To a buyer who saved a search: the link that starts the mails."""
+    from directory.services.saved_searches import search_token
+
+    token = search_token(saved, current_app.secret_key, "confirm")
+    link = _base() + url_for("enquiries.saved_link", action="confirm", token=token)
+    with force_locale(saved.locale):
+        subject = _("Confirm your saved search")
+        body = render_template("enquiries/saved_confirm_mail.txt", link=link)
+    _send(saved.email, subject, body, "saved search confirmation")
+
+
+def mail_saved_searches(session) -> int:
+    """Mail every due saved search its new matches (at most one mail a day); how many went."""
+    from directory.services import saved_searches as saved_svc
+
+    sent = 0
+    for saved in saved_svc.due_searches(session):
+        ids = saved_svc.new_matches(session, saved)
+        if ids:
+            links = [
+                (_name(session, i), _base() + url_for("public.listing", listing_id=i)) for i in ids
+            ]
+            stop = saved_svc.search_token(saved, current_app.secret_key, "stop")
+            with force_locale(saved.locale):
+                subject = _("New listings match your saved search")
+                body = render_template(
+                    "enquiries/saved_mail.txt",
+                    links=links,
+                    stop=_base() + url_for("enquiries.saved_link", action="stop", token=stop),
+                )
+            _send(saved.email, subject, body, "saved search")
+            sent += 1
+        saved_svc.mark_checked(session, saved, mailed=bool(ids))
+    return sent

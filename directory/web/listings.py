@@ -13,6 +13,7 @@ from directory.models import ListingState, RevisionState, Role
 from directory.records import DEFAULT_SHARING, business_data, parse_json
 from directory.services import claims, freshness, history
 from directory.services import listings as svc
+from directory.services.enquiries import enquiries_this_year
 from directory.services.errors import InvalidRecord, InvalidTransition, NotFound, PermissionDenied
 from directory.services.quality import listing_quality
 from directory.sync_store.status import push_rejections_for_listing, receipt_errors
@@ -44,6 +45,7 @@ def index():
         rows=rows,
         fresh=fresh,
         claims=claims.claims_of(session, current_actor()),
+        enquiries=enquiries_this_year(session, [row.listing.id for row in rows]),
     )
 
 

@@ -3,8 +3,8 @@
 It runs the ``schemathesis run`` command as a subprocess against the real HTTP
 server on 127.0.0.1. Each operation gets the token of the security scheme it
 declares (``schemathesis.toml`` beside this file): the exchange operations a
-peer token that may read the feed and push, the owner operations an SME
-owner's personal token. The server holds published listings, and the owner has
+peer token that may read the feed and push changes and enquiry messages, the owner
+operations an SME owner's personal token. The server holds published listings, and the owner has
 one of their own, so operations are exercised past authentication and lookup.
 A fixed seed and a bounded number of examples keep it reproducible and short.
 """

@@ -15,6 +15,7 @@ from directory.db import new_session
 from directory.models import Listing, Role
 from directory.records import business_data
 from directory.services import claims, freshness
+from directory.services import enquiries as enquiry_svc
 from directory.services import listings as listing_svc
 from directory.services import tokens as token_svc
 from directory.services.bulk import import_records, system_admin
@@ -66,6 +67,39 @@ def _trust_pages(session, node, owner: str, published: str, app) -> tuple[str, i
     return result.id, claim.id, f"/listings/{published}/reconfirm/{token}"
 
 
+ENQUIRY = {
+    "product": "Jasmine rice",
+    "hs_code": "1006",
+    "quantity": "20 tonnes",
+    "target_market": "TH",
+    "message": "Please send your price list.",
+    "organisation": "Bangkok Rice Trading",
+    "country": "TH",
+    "email": "buyer@bangkok-rice.example",
+}
+
+
+def _enquiry(app, listing_id: str) -> tuple[int, str]:
+    """A buyer's confirmed enquiry about ``listing_id``: its id and the buyer's status token."""
+    policy = enquiry_svc.EnquiryPolicy()
+    with new_session(app.extensions["smedir.engine"], write=True) as session:
+        enquiry = enquiry_svc.send_enquiry(
+            session,
+            None,
+            listing_id,
+            ENQUIRY,
+            node=get_node(app),
+            policy=policy,
+            secret_key=app.secret_key,
+            address="127.0.0.1",
+            locale="en",
+            peers=[],
+        )
+        enquiry_svc.confirm_enquiry_now(session, enquiry, get_node(app), [])
+        session.commit()
+        return enquiry.id, enquiry_svc.status_token(enquiry, app.secret_key)
+
+
 def build_site(app, feed) -> Tour:
     """Fill ``app``'s database so that every page has content; return the tour."""
     owner = add_account(app)
@@ -90,8 +124,9 @@ def build_site(app, feed) -> Tour:
     bad["contact"] = {"email": "nope"}
     feed.docs[:] = [peer_doc("th", n) for n in range(2)] + [bad]
     run_peer(SqlSyncStore(engine, node), PeerSpec(id="th", base_url=feed.url), FAST, "pull")
+    enquiry, status = _enquiry(app, published)
     tour = Tour({Role.OWNER: owner, Role.FOCAL_POINT: focal, Role.ADMIN: admin})
-    docs = [load_example(n) for n in (*EXAMPLES, IMPORTED)] + feed.docs
+    docs = [load_example(n) for n in (*EXAMPLES, IMPORTED)] + feed.docs + [ENQUIRY]
     tour.written = sorted({text for doc in docs for text in _strings(doc)})
     tour.pages = [
         (None, "/", 200),
@@ -116,6 +151,12 @@ def build_site(app, feed) -> Tour:
             for key in ("basics", "registration", "size", "products", "markets", "about", "sharing")
         ],
         (Role.OWNER, f"/my/listings/{published}/withdraw", 200),
+        (None, f"/listings/{published}/enquire", 200),
+        (None, f"/enquiries/status/{status}", 200),
+        (None, "/enquiries/confirm/any-token", 200),
+        (Role.OWNER, "/my/enquiries", 200),
+        (Role.OWNER, f"/my/enquiries/{enquiry}", 200),
+        (Role.FOCAL_POINT, "/review/enquiries", 200),
         (Role.OWNER, "/account/password", 200),
         (Role.OWNER, "/account/tokens", 200),
         (Role.OWNER, "/admin/users", 403),
