@@ -28,6 +28,8 @@ from directory.models import FreshnessReminder, User
 from directory.models.base import utcnow
 from directory.services import freshness
 
+LAPSE_BATCH = 200
+
 
 @dataclass
 class FreshnessReport:
@@ -59,9 +61,14 @@ def run_freshness(app: Flask, *, now: datetime | None = None) -> FreshnessReport
             dues = freshness.due_reminders(session, node=node, months=months, now=now)
         for due in dues:
             _remind(app, engine, due, now, report)
-        with transaction(engine) as session:
-            report.lapsed = len(freshness.lapse_due(session, node=node, months=months, now=now))
-    return report
+        while True:  # in batches, so that writers never wait long for the database
+            with transaction(engine) as session:
+                done = freshness.lapse_due(
+                    session, node=node, months=months, now=now, limit=LAPSE_BATCH
+                )
+            report.lapsed += len(done)
+            if len(done) < LAPSE_BATCH:
+                return report
 
 
 def _remind(app: Flask, engine, due: freshness.Due, now: datetime, report) -> None:

@@ -127,7 +127,9 @@ class Due:
     due_at: datetime
 
 
-def _own_current(session: Session, node: Node, before: datetime) -> list[Listing]:
+def _own_current(
+    session: Session, node: Node, before: datetime, limit: int | None = None
+) -> list[Listing]:
     """This node's published, not lapsed listings whose period started before ``before``."""
     start = func.coalesce(Listing.confirmed_at, Listing.created_at)
     stmt = (
@@ -139,6 +141,7 @@ def _own_current(session: Session, node: Node, before: datetime) -> list[Listing
             start <= before,
         )
         .order_by(Listing.id)
+        .limit(limit)
     )
     return list(session.execute(stmt).scalars())
 
@@ -148,20 +151,15 @@ def due_reminders(session: Session, *, node: Node, months: int, now: datetime) -
 
     A listing already past expiry gets only the expiry reminder.
     """
-    sent = {
-        (rid, kind, start.replace(tzinfo=None))
-        for rid, kind, start in session.execute(
-            select(
-                FreshnessReminder.listing_id,
-                FreshnessReminder.kind,
-                FreshnessReminder.period_start,
-            )
-        ).all()
-    }
+    threshold = add_months(now, -(months - 1)) + timedelta(days=1)
+    candidates = [
+        listing
+        for listing in _own_current(session, node, threshold)
+        if listing.owner_id is not None and remind_at(listing, months) <= now
+    ]
+    sent = _recorded(session, [listing.id for listing in candidates])
     out = []
-    for listing in _own_current(session, node, add_months(now, -(months - 1)) + timedelta(days=1)):
-        if listing.owner_id is None or remind_at(listing, months) > now:
-            continue
+    for listing in candidates:
         start, due = period_start(listing), due_at(listing, months)
         kind = EXPIRY if due <= now else BEFORE
         if (listing.id, kind, start.replace(tzinfo=None)) in sent:
@@ -170,6 +168,17 @@ def due_reminders(session: Session, *, node: Node, months: int, now: datetime) -
         if owner is not None and owner.active:
             out.append(Due(listing, owner, kind, start, due))
     return out
+
+
+def _recorded(session: Session, ids: list[str]) -> set[tuple[str, str, datetime]]:
+    """(listing id, kind, period start) of the reminders recorded for these listings."""
+    found = set()
+    for start in range(0, len(ids), 500):
+        stmt = select(
+            FreshnessReminder.listing_id, FreshnessReminder.kind, FreshnessReminder.period_start
+        ).where(FreshnessReminder.listing_id.in_(ids[start : start + 500]))
+        found |= {(rid, kind, at.replace(tzinfo=None)) for rid, kind, at in session.execute(stmt)}
+    return found
 
 
 def reserve_reminder(session: Session, due: Due, *, now: datetime) -> FreshnessReminder:
@@ -187,10 +196,15 @@ def reserve_reminder(session: Session, due: Due, *, now: datetime) -> FreshnessR
     return row
 
 
-def lapse_due(session: Session, *, node: Node, months: int, now: datetime) -> list[Listing]:
-    """Mark lapsed every listing of this node past its due date (idempotent)."""
+def lapse_due(
+    session: Session, *, node: Node, months: int, now: datetime, limit: int | None = None
+) -> list[Listing]:
+    """Mark lapsed the listings of this node past their due date, at most ``limit`` of
+    them (idempotent: call again until it returns fewer than ``limit``)."""
     lapsed = []
-    for listing in _own_current(session, node, add_months(now, -months) + timedelta(days=1)):
+    # a period that started on a month's last days may end a day or two later than this
+    # threshold says (the day is clamped): the next day's run lapses it
+    for listing in _own_current(session, node, add_months(now, -months), limit):
         if due_at(listing, months) <= now:
             _republish(session, listing, lapsed=True, now=now)
             record_audit(
