@@ -15,8 +15,11 @@ from directory.sampledata import generate_records
 from directory.services.bulk import import_records, system_admin
 from directory.services.changes import apply_remote_changes
 from directory.services.duplicates import likely_duplicates
+from directory.services.errors import InvalidTransition, PermissionDenied
 from directory.services.listings import create_draft, submit_for_review, tombstone_listing
 from directory.services.match_keys import match_keys
+from directory.services.merges import mark_distinct, merge_duplicate
+from directory.services.reviews import hold_remote_changes
 from schemas import validate_record
 from tests.conftest import load_example
 from tests.directory.pages_helpers import (
@@ -172,3 +175,36 @@ def test_the_two_bands_are_checked_when_the_config_loads(review, key):
         load_config(overrides={"review": review}, environ={})
     assert caught.value.key == key
     assert Node.from_config(load_config(environ={})).duplicate_bands == (0.85, 0.65)
+
+
+def test_a_merge_tombstones_only_a_listing_of_this_node_in_the_actors_scope(
+    session, node, make_user
+):
+    data = {k: v for k, v in RICE.items() if k not in ("id", "origin", "version", "updated_at")}
+    [local] = import_records(session, system_admin(), [data], node=node)
+    copy_of = {**RICE, "id": "th:1", "origin": "th", "version": 1}
+    copy_of["registration"] = {**RICE["registration"], "number": "00012399"}
+    hold_remote_changes(session, [copy_of], node=node, source_peer="th", relay=True)
+    hold_remote_changes(session, [{**copy_of, "id": "th:2"}], node=node, source_peer="th")
+    first, second = (
+        session.execute(select(Revision.id).where(Revision.listing_id == rid)).scalar_one()
+        for rid in ("th:1", "th:2")
+    )
+    with pytest.raises(PermissionDenied):  # a Thai focal point: the Cambodian listing is not theirs
+        merge_duplicate(
+            session, make_user(Role.FOCAL_POINT, country="TH"), first, local.id, node=node
+        )
+    with pytest.raises(InvalidTransition):  # two copies of th's records: only th may merge them
+        merge_duplicate(
+            session, make_user(Role.FOCAL_POINT, country="KH"), first, "th:2", node=node
+        )
+    focal = make_user(Role.FOCAL_POINT, country="KH")
+    merged, survivor = merge_duplicate(session, focal, first, local.id, node=node)
+    assert (merged.id, survivor.id) == (local.id, "th:1")  # ours goes, the peer's record stays
+    assert parse_json(merged.document)["merged_into"] == "th:1"
+    assert session.get(Revision, first).state == RevisionState.PENDING  # still to be decided
+    assert [c.listing_id for c in likely_duplicates(session, copy_of, exclude_id="th:1")] == [
+        "th:2"
+    ]
+    mark_distinct(session, focal, second, "th:1", node=node)
+    assert likely_duplicates(session, copy_of, exclude_id="th:2") == []
