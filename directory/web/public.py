@@ -30,6 +30,7 @@ from directory.records import parse_json
 from directory.services.enquiries import accepts_enquiries
 from directory.services.errors import NotFound
 from directory.services.listings import get_listing
+from directory.services.quality import listing_quality
 from directory.services.search import COUNT_CAP, SORTS, SearchFilters, search_listings
 from directory.web import labels
 from directory.web.access import current_actor
@@ -176,6 +177,9 @@ def listing(listing_id: str):
         map_cfg=cfg["map"],
         enquiry_url=enquiry_url(lst),
         lapsed_since=_lapsed_since(doc),
+        quality=listing_quality(
+            db_session(), lst, node=node, months=cfg["quality"]["reconfirm_months"]
+        ),
     )
 
 

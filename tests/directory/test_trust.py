@@ -296,7 +296,8 @@ def test_claim_decide_confirm_and_read_the_quality_through_the_pages_and_the_api
     with new_session(engine, write=True) as session:
         listing_id = _import(session, node, "kampot-pepper-farm").id
     owner, _ = signed_in(app, Role.OWNER)
-    assert "claim-offer" in owner.get(f"/listings/{listing_id}").text
+    public = owner.get(f"/listings/{listing_id}").text
+    assert "claim-offer" in public and "public-quality" in public  # anyone sees the score
     sent = post_form(owner, f"/listings/{listing_id}/claim", {"role": "manager", "note": "hi"})
     assert sent.status_code == 302
     assert "my-claims" in owner.get("/my/listings").text
