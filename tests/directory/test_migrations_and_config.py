@@ -61,6 +61,9 @@ def test_environment_overrides_file(tmp_path):
         ('[[peers]]\nid = "th"\n', "peers[0].base_url"),
         ('[[peers]]\nid = "th"\nbase_url = "http://x"\ntrust = "blind"\n', "peers[0].trust"),
         ("[security]\nproduction = true\n", "security.secret_key"),
+        ("[enquiries]\nmax_per_sender_per_day = 0\n", "enquiries.max_per_sender_per_day"),
+        ("[enquiries]\nexpire_days = 30\nkeep_days = 7\n", "enquiries.keep_days"),
+        ('[enquiries]\nenabled = "yes"\n', "enquiries.enabled"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path, text, key):

@@ -11,8 +11,9 @@ from sqlalchemy import select, text, update
 
 from directory.db import new_session
 from directory.mail import outbox_path, read_outbox
-from directory.models import Enquiry, EnquiryMessage, EnquiryState
+from directory.models import Enquiry, EnquiryMessage, EnquiryState, User
 from directory.node import Node
+from directory.services.enquiries import block_sender
 from directory.services.tokens import create_peer_token
 from directory.sync_store.enquiries import SqlEnquiryOutbox
 from sync.enquiries import deliver_enquiries
@@ -202,3 +203,27 @@ def test_an_enquiry_sent_while_the_origin_is_down_arrives_once_it_is_back(
     again = deliver(net, "asean", "kh")
     assert (again.accepted, again.duplicate) == (0, 1)
     assert len(enquiries(kh)) == 1
+
+
+def test_a_sender_blocked_at_the_origin_is_refused_and_told_why(
+    db_url, db_factory, app_factory, live_server, monkeypatch
+):
+    net = build(db_url, db_factory, app_factory, live_server, monkeypatch)
+    kh, th, hub = net["kh"], net["th"], net["asean"]
+    listing_id = local.publish(kh.engine, kh.node, local.owner(kh.engine), local.draft(3, hub=True))
+    hub.pull("kh")
+    th.pull("asean")
+    status_url = send_enquiry(th, listing_id)
+    ref = enquiries(th)[0].sender_ref
+    with new_session(kh.engine, write=True) as s:
+        focal = User(email="focal@kh.example", role="focal_point", country="KH")
+        s.add(focal)
+        block_sender(s, focal, ref, "unwanted")  # the reference the kh owner saw
+        s.commit()
+    for frm, to in (("th", "asean"), ("asean", "kh"), ("kh", "asean"), ("asean", "th")):
+        assert deliver(net, frm, to).accepted == 1, (frm, to)
+    assert [e.state for e in enquiries(kh)] == [EnquiryState.REFUSED]
+    assert [e.state for e in enquiries(th)] == [EnquiryState.REFUSED]
+    assert mails(th)[-1]["To"] == BUYER
+    status = th.app.test_client().get(status_url + "?lang=en").text
+    assert "are blocked by the directory" in status
