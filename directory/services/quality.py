@@ -147,7 +147,7 @@ def _registration(session: Session, listing: Listing, doc: dict, own: bool) -> P
         return Part("registration", label, REGISTRATION, REGISTRATION)
     if not own:
         return Part("registration", label, REGISTRATION, None)
-    todo = [_l("Submit the registration for review: a focal point verifies it.")]
+    todo = [_l("Not verified yet: a focal point verifies it when approving an edit to it.")]
     return Part("registration", label, REGISTRATION, 0, todo)
 
 
