@@ -18,6 +18,7 @@ from directory.node import Node
 from directory.sampledata import generate_records, problem_records
 from directory.services.accounts import AccountPolicy, create_user
 from directory.services.bulk import import_records, system_admin
+from directory.services.claims import submit_claim
 from directory.services.listings import create_draft, submit_for_review
 from directory.services.reviews import approve_revision
 from directory.services.tokens import create_peer_token
@@ -114,10 +115,13 @@ def sample_split(node: DemoNode, with_owner: bool) -> tuple[list, list, list]:
 def _load_records(session, here: Node, node: DemoNode, users: dict) -> None:
     published, waiting, owned = sample_split(node, Role.OWNER in users)
     admin = system_admin()
-    import_records(session, admin, published, node=here)
+    imported = import_records(session, admin, published, node=here)
     import_records(session, admin, waiting, node=here, review=True)
     if owned:
         _owner_listings(session, here, users, owned)
+        # the owner says one imported listing is theirs: a claim waits for the focal point
+        note = "My family runs this business."
+        submit_claim(session, users[Role.OWNER], imported[0].id, role="owner", note=note, node=here)
 
 
 def _owner_listings(session, here: Node, users: dict, docs: list[dict]) -> None:
