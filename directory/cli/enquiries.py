@@ -19,8 +19,9 @@ def enquiry_peers(cfg: dict) -> list[PeerSpec]:
     return [p for p in peers_from_config(cfg).values() if p.protocol == "feed"]
 
 
-def send_to(peer: PeerSpec) -> tuple[bool, str]:
-    """Deliver what waits for ``peer`` now: whether it worked, and one line saying what it did."""
+def send_to(peer: PeerSpec, *, quiet: bool = True) -> tuple[bool, str]:
+    """Deliver what waits for ``peer`` now: whether it worked, and one line saying what it did
+    (empty when ``quiet`` and nothing waited)."""
     from directory.context import get_engine, get_node
     from directory.sync_store.enquiries import SqlEnquiryOutbox
 
@@ -31,7 +32,8 @@ def send_to(peer: PeerSpec) -> tuple[bool, str]:
     except SyncError as exc:
         return False, f"{peer.id} enquiries: {exc}"
     report = deliver_enquiries(outbox, peer, SyncSettings.from_config(cfg["sync"]), token)
-    return report.ok, str(report)
+    idle = report.ok and not (report.accepted or report.duplicate or report.rejected)
+    return report.ok, "" if quiet and idle else str(report)
 
 
 def housekeeping() -> str:
@@ -65,7 +67,7 @@ def send_command(peer_id: str | None) -> None:
         peers = [p for p in peers if p.id == peer_id]
         if not peers:
             raise click.UsageError(f"unknown peer {peer_id!r} (or not protocol 'feed')")
-    results = [send_to(peer) for peer in peers]
+    results = [send_to(peer, quiet=False) for peer in peers]
     for _ok, line in results:
         click.echo(line)
     sys.exit(0 if all(ok for ok, _line in results) else 1)

@@ -196,7 +196,9 @@ def enquiry_jobs(cfg: dict) -> list:
     def in_app(func, *args):
         def run() -> None:
             with app.app_context():
-                click.echo(func(*args)[1] if args else func(), err=True)
+                line = func(*args)[1] if args else func()
+            if line:  # an idle delivery says nothing (it runs every send_seconds)
+                click.echo(line, err=True)
 
         return run
 
