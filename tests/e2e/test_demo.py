@@ -88,7 +88,7 @@ def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser, rea
         duplicate, bad_phone = waiting[-2:]
         page.screenshot(path=str(readme_screenshots / "review-queue.png"), full_page=True)
         page.locator("table.queue a", has_text=duplicate["names"]["en"]).click()
-        assert page.locator("section.duplicates li").count() == 1
+        assert page.locator("section.duplicates article.candidate").count() == 1
         page.goto("/review")
         name = bad_phone["names"].get("en") or bad_phone["names"]["km"]
         page.locator("table.queue a", has_text=name).click()
