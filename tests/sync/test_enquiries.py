@@ -185,6 +185,11 @@ def test_an_enquiry_travels_through_the_hub_and_the_answer_comes_back(
     page = client.get(f"{url}?lang=en").text
     assert BUYER in page and PHONE in page
 
+    # a buyer on the hub itself: the hub is kh's peer, so its message goes straight there
+    send_enquiry(hub, listing_id, email="buyer@jakarta.example", country="ID")
+    assert deliver(net, "asean", "kh").accepted == 1
+    assert [e.country for e in enquiries(kh)] == ["TH", "ID"]
+
     uid = arrived.uid
     feed = Browser(kh).get(
         "/api/v1/changes", headers={"Authorization": f"Bearer {hub.peers['kh'].token()}"}
