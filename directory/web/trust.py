@@ -3,6 +3,8 @@ queue of focal points, and their quality dashboard."""
 
 from __future__ import annotations
 
+import hmac
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -109,7 +111,7 @@ def reconfirm(listing_id: str, token: str):
     except NotFound:
         abort(404)
     secret = current_app.config["SMEDIR"]["security"]["secret_key"]
-    valid = token == freshness.reconfirm_token(secret, listing)
+    valid = hmac.compare_digest(token, freshness.reconfirm_token(secret, listing))
     if request.method == "POST":
         try:
             freshness.confirm_by_token(session, listing_id, token, secret=secret)
