@@ -6,13 +6,14 @@ from __future__ import annotations
 import hmac
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_decimal
+from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from directory import permissions
 from directory.context import db_session, get_node
-from directory.models import ClaimRole, ListingState, Role
+from directory.mail import MailError, send_mail
+from directory.models import ClaimRole, ListingState, Role, User
 from directory.records import parse_json
 from directory.services import claims, dashboard, freshness
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
@@ -170,10 +171,9 @@ def claim_detail(claim_id: int):
             flash(str(exc.message), "error")
             return redirect(url_for(".claim_detail", claim_id=claim_id))
         session.commit()
+        _mail_claimant(session, item, listing)
         flash(_("Claim approved.") if decision == "approve" else _("Claim refused."), "success")
         return redirect(url_for(".claim_queue"))
-    from directory.models import User
-
     claimant = session.get(User, item.claimant_id)
     doc = parse_json(listing.document) if listing.document else {}
     return render_template(
@@ -186,6 +186,30 @@ def claim_detail(claim_id: int):
         may_decide=may and item.state == "pending",
         roles=CLAIM_ROLES,
     )
+
+
+def _mail_claimant(session, item, listing) -> None:
+    """Tell the claimant the decision and its reason, in their language (they also see it
+    in My listings, so a mail that cannot be sent is only logged)."""
+    cfg = current_app.config["SMEDIR"]
+    claimant = session.get(User, item.claimant_id)
+    name = listing.name_km or listing.name_en or listing.id
+    base = cfg["node"]["base_url"].rstrip("/")
+    with force_locale(claimant.locale or "km"):
+        approved = item.state == "approved"
+        subject = _("Your claim is approved") if approved else _("Your claim is refused")
+        body = render_template(
+            "trust/claim_decided_mail.txt",
+            approved=approved,
+            name=name,
+            site=cfg["node"]["name"],
+            reason=item.reason,
+            link=base + url_for("listings.index"),
+        )
+    try:
+        send_mail(cfg, claimant.email, subject, body)
+    except MailError:
+        current_app.logger.exception("claim decision mail to user %s not sent", claimant.id)
 
 
 @bp.get("/review/dashboard")

@@ -316,6 +316,8 @@ def test_claim_decide_confirm_and_read_the_quality_through_the_pages_and_the_api
         focal, f"/review/claims/{claim_id}", {"decision": "approve", "reason": "phoned the farm"}
     )
     assert decided.status_code == 302
+    [mail] = read_outbox(outbox_path(app.config["SMEDIR"]))  # the claimant hears the reason
+    assert "phoned the farm" in mail.get_content()
     mine = owner.get("/my/listings").text
     assert "quality-score" in mine and "confirm-current" in mine
     confirmed = post_form(owner, f"/my/listings/{listing_id}/confirm", {}, "/my/listings")

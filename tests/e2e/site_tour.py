@@ -166,6 +166,7 @@ def build_site(app, feed) -> Tour:
         (Role.FOCAL_POINT, "/review/claims", 200),
         (Role.FOCAL_POINT, f"/review/claims/{claim_id}", 200),
         (Role.FOCAL_POINT, "/review/dashboard", 200),
+        (Role.ADMIN, "/review/dashboard", 200),  # an admin's scope: the whole node
         (Role.FOCAL_POINT, "/review", 200),
         (Role.FOCAL_POINT, f"/review/{revision}", 200),
         (Role.FOCAL_POINT, f"/review/{twin_revision}", 200),
