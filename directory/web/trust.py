@@ -208,8 +208,11 @@ def _mail_claimant(session, item, listing) -> None:
         )
     try:
         send_mail(cfg, claimant.email, subject, body)
-    except MailError:
+    except MailError as exc:
         current_app.logger.exception("claim decision mail to user %s not sent", claimant.id)
+        if exc.bounced:  # the server refused the address for good: the score shows it
+            freshness.mark_bounced(session, claimant)
+            session.commit()
 
 
 @bp.get("/review/dashboard")
