@@ -224,6 +224,7 @@ class Counted:
     facets: dict | None
     substring: bool  # whether substrings inside words are searched too
     tier_sizes: dict[int, int] = field(default_factory=dict)  # hits per relevance tier
+    tier_rows: dict[int, int] = field(default_factory=dict)  # the same after the filters
 
 
 def _counts(session, dialect, filters, terms, where, params, facets) -> Counted:
@@ -366,6 +367,10 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
             counted.tier_sizes[band] = size
         if size == 0:
             continue
+        rows_in_tier = counted.tier_rows.get(number)
+        if rows_in_tier is not None and skip >= rows_in_tier and start[2] is None:
+            skip -= rows_in_tier  # a page number past this whole band: no need to read it
+            continue
         tier_params = {**params, **tier.params, "limit": skip + need - len(found)}
         conditions = [*where, tier.match_sql, freshness]
         resume = number == start[0] and start[2] is not None
@@ -387,6 +392,8 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
                 f"WHERE {' AND '.join(conditions)} ORDER BY {tier.cheap_order} LIMIT :limit"
             )
         rows = session.execute(text(sql), tier_params).all()
+        if len(rows) < tier_params["limit"] and not resume:  # the whole band was read
+            counted.tier_rows[number] = len(rows)
         dropped = min(skip, len(rows))
         skip -= dropped
         found += [(number, float(key), rid) for rid, key in rows[dropped:]]

@@ -216,6 +216,21 @@ def test_relevance_bands_too_large_to_rank_are_paged_in_index_order(
     assert [h.id for h in third] == everything[2 * page_size : 3 * page_size]
 
 
+def test_page_numbers_skip_whole_bands_once_counted(engine):
+    from directory.db import new_session
+
+    with new_session(engine, write=True) as write:
+        publish(write, random_docs(60))
+    filters = SearchFilters(q="rice")
+    with new_session(engine) as read:
+        everything = [h.id for h in search_listings(read, filters, per_page=100).items]
+    assert len(everything) > 20
+    for _ in range(2):  # the second time the names band is skipped by its cached row count
+        with new_session(engine) as read:
+            page = search_listings(read, filters, page=4, per_page=5).items
+        assert [h.id for h in page] == everything[15:20]
+
+
 def test_substrings_inside_words_are_looked_up_only_when_words_find_few(session):
     from directory.search.queries import SUBSTRING_BELOW
 
