@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from flask import current_app, g, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from directory.api.problems import ApiError
@@ -66,6 +67,24 @@ def peer_config(peer_id: str) -> dict[str, Any] | None:
     """The ``[[peers]]`` entry configured for ``peer_id``, if any."""
     peers = current_app.config["SMEDIR"]["peers"]
     return next((p for p in peers if p["id"] == peer_id), None)
+
+
+def commit_peer_batch(apply: Callable[[Any], dict]) -> dict:
+    """Run ``apply(session)`` in the request's session, log the peer's use, commit, and return
+    its answer (a dict with ``receipts``). A concurrent push of the same new row from another
+    worker loses the insert race (IntegrityError): rolled back and tried once more, when the
+    row exists and its receipt says so."""
+    for attempt in (1, 2):
+        session = db_session()
+        try:
+            answer = apply(session)
+            record_peer_use(len(answer["receipts"]))
+            session.commit()
+            return answer
+        except IntegrityError:
+            session.rollback()
+            if attempt == 2:
+                raise
 
 
 def record_peer_use(count: int) -> None:

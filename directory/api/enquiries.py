@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import orjson
 from flask import Response, current_app
-from sqlalchemy.exc import IntegrityError
 
-from directory.api.auth import current_peer, json_body, peer_config, record_peer_use, require_peer
+from directory.api.auth import (
+    commit_peer_batch,
+    current_peer,
+    json_body,
+    peer_config,
+    require_peer,
+)
 from directory.api.blueprint import bp
 from directory.api.problems import ApiError
 from directory.context import db_session, get_node
@@ -31,19 +36,17 @@ def push_enquiries():
     node = get_node(current_app)
     peers = [p for p in cfg["peers"] if p["protocol"] == "feed"]
     policy = EnquiryPolicy.from_config(cfg["enquiries"])
-    for attempt in (1, 2):  # the same message from two workers at once: retry, then duplicate
-        session = db_session()
-        try:
-            answer, arrivals = receive_messages(
-                session, body, node=node, peer_id=token.peer_id, peers=peers, policy=policy
-            )
-            record_peer_use(len(answer["receipts"]))
-            session.commit()
-            break
-        except IntegrityError:
-            session.rollback()
-            if attempt == 2:
-                raise
+    arrivals = None
+
+    def receive(session):
+        nonlocal arrivals
+        answer, arrivals = receive_messages(
+            session, body, node=node, peer_id=token.peer_id, peers=peers, policy=policy
+        )
+        return answer
+
+    answer = commit_peer_batch(receive)  # the same message from two workers at once: duplicate
+    session = db_session()
     for enquiry in arrivals.new:
         mail_owner(session, enquiry)
     for enquiry in arrivals.replies:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import orjson
 from flask import Response, current_app, request
-from sqlalchemy.exc import IntegrityError
 
 from directory.api.auth import (
+    commit_peer_batch,
     current_peer,
     json_body,
     peer_config,
@@ -78,17 +78,9 @@ def push():
         raise ApiError("peer-not-configured", 403, peer=token.peer_id)
     body = json_body()
     node = get_node(current_app)
-    for attempt in (1, 2):  # a concurrent push of the same new record: retry once
-        session = db_session()
-        try:
-            answer = push_changes(
-                session, body, node=node, peer_id=token.peer_id, peer_config=config
-            )
-            record_peer_use(len(answer["receipts"]))
-            session.commit()
-            break
-        except IntegrityError:
-            session.rollback()
-            if attempt == 2:
-                raise
+    answer = commit_peer_batch(
+        lambda session: push_changes(
+            session, body, node=node, peer_id=token.peer_id, peer_config=config
+        )
+    )
     return Response(orjson.dumps(answer), mimetype="application/json")
