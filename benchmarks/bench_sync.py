@@ -55,6 +55,7 @@ from directory.records import (  # noqa: E402
     widen_shares,
 )
 from directory.services.changes import apply_remote_changes, isic_sections  # noqa: E402
+from directory.services.match_keys import match_keys  # noqa: E402
 from schemas import load_countries, load_isic, load_provinces, validate_record  # noqa: E402
 
 PG_ADMIN = os.environ.get("SMEDIR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -220,7 +221,7 @@ def process_cpu(pid: int) -> float:
 
 
 def raw_ceiling(url: str, n: int) -> Timing:
-    """Parse + validate + insert (same columns and indexes), DB-API only: time for N."""
+    """Parse + validate + insert (same rows, columns and indexes), DB-API only: time for N."""
     texts = [orjson.dumps(d) for batch in records(n) for d in batch]
     engine = make_engine(url)
     sections = isic_sections()
@@ -231,7 +232,7 @@ def raw_ceiling(url: str, n: int) -> Timing:
         start, cpu = time.perf_counter(), time.process_time()
         seq = 0
         for offset in range(0, n, 1000):
-            rows, log = [], []
+            rows, log, keys = [], [], []
             for raw in texts[offset : offset + 1000]:
                 doc = orjson.loads(raw)
                 if validate_record(doc):
@@ -254,6 +255,7 @@ def raw_ceiling(url: str, n: int) -> Timing:
                     )  # fmt: skip
                 )
                 log.append((seq, doc["id"], doc["version"], False))
+                keys.extend((key, doc["id"]) for key in match_keys(doc))
             names = ", ".join(
                 ["id", "origin", "state", "version", "change_seq", "document", "source_peer"]
                 + list(cols)
@@ -272,6 +274,18 @@ def raw_ceiling(url: str, n: int) -> Timing:
                 " CURRENT_TIMESTAMP)",
                 log,
             )
+            # the duplicate-candidate keys (issue 15) are part of what a pull stores; on
+            # PostgreSQL in one statement from two arrays, the fastest way there (as the pull)
+            if engine.dialect.name == "sqlite":
+                cur.executemany(
+                    "INSERT INTO listing_match_keys (key, listing_id) VALUES (?, ?)", keys
+                )
+            else:
+                cur.execute(
+                    "INSERT INTO listing_match_keys (key, listing_id)"
+                    " SELECT * FROM unnest(%s::text[], %s::text[])",
+                    ([k for k, _ in keys], [rid for _, rid in keys]),
+                )
             conn.commit()
         return Timing(time.perf_counter() - start, time.process_time() - cpu)
     finally:
