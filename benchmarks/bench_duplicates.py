@@ -34,12 +34,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from anyascii import anyascii  # noqa: E402
+from bench_db import create_pg, drop_pg  # noqa: E402
 
 import directory.services.changes as changes  # noqa: E402
 from directory.db import make_engine, new_session  # noqa: E402
@@ -51,7 +50,6 @@ from directory.services.changes import write_listings  # noqa: E402
 from directory.services.duplicates import likely_duplicates  # noqa: E402
 from directory.services.match_keys import match_keys  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STAMP = "2026-11-29T00:00:00Z"
 KINDS = ("typo", "romanised", "swapped", "new phone", "romanised + new phone")
 # not one of the issue's kinds, and reported apart: nothing but the name and place is left
@@ -232,21 +230,12 @@ def quality(found, bands: tuple[str, ...]) -> dict[str, tuple[int, int, int]]:
 def database(kind: str, tmp: Path, n: int, tag: str = "") -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / f'dups{n}{tag}.sqlite3'}"
-    name = f"bench_dups_{n}{tag}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    return create_pg(f"bench_dups_{n}{tag}")
 
 
 def drop(kind: str, url: str) -> None:
     if kind == "postgresql":
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
+        drop_pg(url)
 
 
 def main() -> None:

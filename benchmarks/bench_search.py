@@ -42,6 +42,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_db import create_pg, drop_pg, pg_url  # noqa: E402
+
 from directory.db import make_engine, new_session  # noqa: E402
 from directory.migrations import upgrade_database  # noqa: E402
 from directory.sampledata.generator import generate_records  # noqa: E402
@@ -50,7 +52,6 @@ from directory.services import search  # noqa: E402
 from directory.services.changes import write_listings  # noqa: E402
 from directory.services.search import SearchFilters, query_terms, search_listings  # noqa: E402
 
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CLASSES = {
     "common word": ["rice", "farm", "shop", "fresh", "family"],
     "rare word": ["cashew", "silk", "pepper", "crab", "honey"],
@@ -252,22 +253,14 @@ def database(kind: str, tmp: Path, n: int, keep: bool = False) -> str:
     if kind == "sqlite":
         return f"sqlite:///{tmp / f'search{n}.sqlite3'}"
     name = f"bench_search_{n}"
-    if keep and filled(PG_ADMIN.rsplit("/", 1)[0] + f"/{name}", n):
-        return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    if keep and filled(pg_url(name), n):
+        return pg_url(name)
+    return create_pg(name)
 
 
 def drop(kind: str, url: str) -> None:
     if kind == "postgresql":
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
-        admin.dispose()
+        drop_pg(url)
 
 
 def main() -> None:

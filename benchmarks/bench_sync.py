@@ -41,9 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_db import create_pg, drop_pg  # noqa: E402
 from bench_validation import make_record  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from directory.db import make_engine, transaction  # noqa: E402
 from directory.migrations import upgrade_database  # noqa: E402
@@ -58,7 +57,6 @@ from directory.services.changes import apply_remote_changes, isic_sections  # no
 from directory.services.match_keys import match_keys  # noqa: E402
 from schemas import load_countries, load_isic, load_provinces, validate_record  # noqa: E402
 
-PG_ADMIN = os.environ.get("SMEDIR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TOKEN_ENV = "SMEDIR_BENCH_TOKEN"
 
 
@@ -67,28 +65,21 @@ class Databases:
 
     def __init__(self, backend: str, workdir: Path, prefix: str = "smedir_bench"):
         self.backend, self.workdir, self.made, self.prefix = backend, workdir, [], prefix
-        self.admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
 
     def new(self, name: str) -> str:
         if self.backend == "sqlite":
             url = f"sqlite:///{self.workdir / name}.sqlite3"
         else:
-            db = f"{self.prefix}_{name}"
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-                conn.execute(text(f'CREATE DATABASE "{db}"'))
-            self.made.append(db)
-            url = make_url(PG_ADMIN).set(database=db).render_as_string(hide_password=False)
+            url = create_pg(f"{self.prefix}_{name}")
+            self.made.append(url)
         engine = make_engine(url)
         upgrade_database(engine)
         engine.dispose()
         return url
 
     def close(self) -> None:
-        with self.admin.connect() as conn:
-            for db in self.made:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
-        self.admin.dispose()
+        for url in self.made:
+            drop_pg(url)
 
 
 def records(n: int, seed: int = 7, start: int = 0, version: int = 1):
