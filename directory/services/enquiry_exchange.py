@@ -43,6 +43,7 @@ from directory.services.enquiry_outbox import (
     RECEIVED,
     SENT,
     message,
+    message_row,
     next_hop,
     queue,
 )
@@ -113,18 +114,7 @@ def _receive_one(session, msg, node, peer_id, peers, policy, arrivals) -> dict[s
             return _rejected(msg["id"], "/to", f"no route from {node.id} to {msg['to']}")
         queue(session, node, peers, msg, received_from=peer_id)
         return {"id": msg["id"], "status": "accepted"}
-    session.add(
-        EnquiryMessage(
-            id=msg["id"],
-            kind=msg["kind"],
-            enquiry_uid=msg["enquiry"],
-            from_node=msg["from"],
-            to_node=msg["to"],
-            state=RECEIVED,
-            body=orjson.dumps(msg).decode(),
-            received_from=peer_id,
-        )
-    )
+    session.add(message_row(msg, state=RECEIVED, received_from=peer_id))
     session.flush()
     problem = APPLY[msg["kind"]](session, msg, node, peers, policy, arrivals)
     if problem:

@@ -49,19 +49,27 @@ def message(node: Node, kind: str, enquiry: Enquiry, to: str, **extra: Any) -> d
     }
 
 
-def queue(session: Session, node: Node, peers: list[dict], body: dict, received_from=None):
-    """Store a message to send (or relay) to its next hop; FAILED when there is no route."""
-    hop = next_hop(node, peers, body["to"])
-    row = EnquiryMessage(
+def message_row(body: dict, **fields) -> EnquiryMessage:
+    """The stored row of message ``body`` (its addressing copied out of it), with ``fields``."""
+    return EnquiryMessage(
         id=body["id"],
         kind=body["kind"],
         enquiry_uid=body["enquiry"],
         from_node=body["from"],
         to_node=body["to"],
+        body=orjson.dumps(body).decode(),
+        **fields,
+    )
+
+
+def queue(session: Session, node: Node, peers: list[dict], body: dict, received_from=None):
+    """Store a message to send (or relay) to its next hop; FAILED when there is no route."""
+    hop = next_hop(node, peers, body["to"])
+    row = message_row(
+        body,
         next_hop=hop,
         state=PENDING if hop else FAILED,
         last_error=None if hop else f"no route to {body['to']}",
-        body=orjson.dumps(body).decode(),
         received_from=received_from,
     )
     session.add(row)
