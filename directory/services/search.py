@@ -29,7 +29,7 @@ import re
 import threading
 import weakref
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -231,9 +231,8 @@ def _counts(session, dialect, filters, terms, where, params, facets) -> Counted:
     """The total, facet counts and tier sizes of a search, from the cache when it holds them."""
     cache = _count_cache(session)
     seq = current_seq(session) if cache is not None else 0
-    key = (tuple(terms), filters.province, filters.sector, filters.section, filters.size_class,
-           filters.legal_form, filters.women_owned, filters.youth_owned, filters.country,
-           filters.hs_code, filters.market, filters.registration)  # fmt: skip
+    # every filter but the words (keyed by their terms) and the order, which counts ignore
+    key = (tuple(terms), astuple(replace(filters, q="", sort="")))
     found = cache.get(seq, key) if cache is not None else None
     if found is not None and (found.facets is not None or not facets):
         return found
