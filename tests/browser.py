@@ -76,6 +76,14 @@ def new_page(browser, base_url: str, lang: str = "en", *, javascript: bool = Tru
     return page
 
 
+def follow(page, target) -> None:
+    """Click a link or submit button (a selector or a locator) and wait until the page it
+    opens has loaded. A bare click returns once the navigation has started, so a count()
+    or content() read straight after it can still see the old page or a half-parsed one."""
+    with page.expect_navigation():
+        (page.locator(target) if isinstance(target, str) else target).click()
+
+
 def sign_in(page, email: str, password: str) -> None:
     """Sign in through the real login form and wait for the redirect."""
     page.goto("/login")

@@ -17,7 +17,7 @@ import requests
 
 from directory.demo.nodes import KH
 from directory.demo.seed import sample_split
-from tests.browser import new_page, sign_in
+from tests.browser import follow, new_page, sign_in
 from tests.processes import Demo, alive, descendants, free_base_port, node_urls
 
 pytestmark = pytest.mark.e2e
@@ -87,11 +87,11 @@ def test_demo_federation_syncs_signs_in_and_stops_cleanly(tmp_path, browser, rea
         _published, waiting, _owned = sample_split(KH, with_owner=True)
         duplicate, bad_phone = waiting[-2:]
         page.screenshot(path=str(readme_screenshots / "review-queue.png"), full_page=True)
-        page.locator("table.queue a", has_text=duplicate["names"]["en"]).click()
+        follow(page, page.locator("table.queue a", has_text=duplicate["names"]["en"]))
         assert page.locator("section.duplicates article.candidate").count() == 1
         page.goto("/review")
         name = bad_phone["names"].get("en") or bad_phone["names"]["km"]
-        page.locator("table.queue a", has_text=name).click()
+        follow(page, page.locator("table.queue a", has_text=name))
         assert page.locator("section.concerns li[data-pointer='/contact/phone']").count() == 1
         page.screenshot(path=str(readme_screenshots / "review-bad-phone.png"), full_page=True)
         page.context.close()

@@ -14,7 +14,7 @@ import pytest
 
 from directory.db import new_session
 from directory.mail import outbox_path, read_outbox
-from tests.browser import new_page, sign_in
+from tests.browser import follow, new_page, sign_in
 from tests.conftest import load_example
 from tests.directory.exchange_fixtures import publish_own
 from tests.directory.pages_helpers import PASSWORD, add_account, user_by_email
@@ -48,7 +48,7 @@ def test_a_buyer_enquires_in_english_and_the_owner_answers_in_khmer(
     buyer = new_page(browser, server.url, "en")
     buyer.set_viewport_size(PHONE)
     buyer.goto("/search?hs=0904&lang=en")
-    buyer.locator(f".result-enquire[href^='/listings/{listing.id}/enquire']").click()
+    follow(buyer, buyer.locator(f".result-enquire[href^='/listings/{listing.id}/enquire']"))
     assert buyer.locator("input[name=hs_code]").input_value() == "0904"  # from the search
     buyer.fill("input[name=product]", "Kampot red pepper")
     buyer.fill("input[name=quantity]", "500 kg a month")
@@ -60,7 +60,7 @@ def test_a_buyer_enquires_in_english_and_the_owner_answers_in_khmer(
     buyer.fill("input[name=phone]", "+66 81 234 5678")
     _fits(buyer)
     shots(buyer, "buyer-form-en")
-    buyer.click("form.enquiry-form button[type=submit]")
+    follow(buyer, "form.enquiry-form button[type=submit]")
     assert "somchai@bangkok-spice.example" in buyer.locator("#enquiry-sent").inner_text()
     buyer.goto(_mail_link(app))
     buyer.click("#confirm-enquiry")
@@ -72,17 +72,17 @@ def test_a_buyer_enquires_in_english_and_the_owner_answers_in_khmer(
     owner_page = new_page(browser, server.url, "km")
     owner_page.set_viewport_size(PHONE)
     sign_in(owner_page, owner_email, PASSWORD)
-    owner_page.click("a[href='/my/enquiries']")
+    follow(owner_page, "a[href='/my/enquiries']")
     assert KHMER.search(owner_page.locator("h1").inner_text())
     _fits(owner_page)
     shots(owner_page, "owner-inbox-km")
-    owner_page.locator("a", has_text="Kampot red pepper").click()
+    follow(owner_page, owner_page.locator("a", has_text="Kampot red pepper"))
     assert "somchai@" not in owner_page.content()  # no address before the answer
     owner_page.fill("textarea[name=answer]", "សូមអរគុណ។ Samples leave on Monday.")
     owner_page.uncheck("#show-phone")
     _fits(owner_page)
     shots(owner_page, "owner-answer-km")
-    owner_page.click("#send-answer")
+    follow(owner_page, "#send-answer")
     assert owner_page.locator(".flash.success").count() == 1
     assert "somchai@bangkok-spice.example" in owner_page.content()  # shown after the answer
     _fits(owner_page)

@@ -15,7 +15,7 @@ import pytest
 
 from directory.mail import outbox_path, read_outbox
 from directory.models import Role
-from tests.browser import new_page, sign_in
+from tests.browser import follow, new_page, sign_in
 from tests.directory.pages_helpers import PASSWORD, add_account
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +100,7 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     fp = new_page(browser, server.url, lang)
     sign_in(fp, reviewer_email, PASSWORD)
     fp.goto("/review")
-    fp.locator("table.queue a", has_text=NAME_KM if lang == "km" else NAME_EN).click()
+    follow(fp, fp.locator("table.queue a", has_text=NAME_KM if lang == "km" else NAME_EN))
     assert fp.locator(".submitted").inner_text().count(NAME_KM) == 1
     reason = "សូមបញ្ចូលលេខទូរស័ព្ទផ្សេង" if lang == "km" else "Please give the shop's own phone"
     fp.fill("textarea[name=reason]", reason)
@@ -113,7 +113,7 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     sme.goto("/my/listings")
     assert reason in sme.locator(".review-reason").first.inner_text()
     shots(sme, "reason-shown")
-    sme.locator("a[href$='/edit']").first.click()
+    follow(sme, sme.locator("a[href$='/edit']").first)
     assert reason in sme.locator(".status-box").inner_text()
     sme.click("[data-step=basics] a")
     _field(sme, "/contact/phone").fill("087 654 321")  # as dialled: stored as +85587654321
@@ -126,7 +126,7 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
 
     # 5. the focal point approves
     fp.goto("/review")
-    fp.locator("table.queue a").first.click()
+    follow(fp, fp.locator("table.queue a").first)
     shots(fp, "review-approve")
     fp.click("button[name=decision][value=approve]")
     fp.wait_for_url(re.compile(r".*/review(\?.*)?$"))
@@ -135,8 +135,8 @@ def test_sme_listing_reviewed_fixed_approved_and_public(app, live_server, browse
     # 6. a visitor finds the listing and its public page
     visitor = new_page(browser, server.url, lang)
     visitor.fill("input[name=q]", "សំពៅ" if lang == "km" else "sampov")
-    visitor.click("form.search-form button[type=submit]")
-    visitor.locator("a.result-name").first.click()
+    follow(visitor, "form.search-form button[type=submit]")
+    follow(visitor, visitor.locator("a.result-name").first)
     heading = visitor.locator("h1").inner_text()
     assert heading == (NAME_KM if lang == "km" else NAME_EN)
     body = visitor.locator("main").inner_text()
@@ -164,7 +164,7 @@ def test_the_listing_form_submits_without_javascript(app, live_server, browser, 
     _field(page, "/size_class").select_option("small")
     _field(page, "/contact/email").fill("not an email")
     page.locator("select[name='/export_markets']").select_option(["TH", "VN"])
-    page.click("button[name=action][value=save]")
+    follow(page, "button[name=action][value=save]")
     assert page.locator("#f-contact-email-error").count() == 1
     shots(page, "error-without-js")
     _field(page, "/contact/email").fill("coop@example.com")

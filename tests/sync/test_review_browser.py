@@ -9,7 +9,7 @@ import re
 import pytest
 
 from directory.models import Role
-from tests.browser import new_page, sign_in
+from tests.browser import follow, new_page, sign_in
 from tests.conftest import load_example
 from tests.directory.pages_helpers import PASSWORD, add_account
 
@@ -48,11 +48,11 @@ def test_pull_for_review_then_approve_and_reject_in_the_browser(
     focal.goto("/review")
     assert focal.locator("tr[data-revision]").count() == 2
     focal.select_option("#kind", "remote")  # the "From a peer" filter
-    focal.click("form.filters button[type=submit]")
+    follow(focal, "form.filters button[type=submit]")
     rows = focal.locator("tr[data-revision]")
     assert rows.count() == 2 and "(th)" in rows.first.inner_text()
     shots(focal, "queue")
-    focal.click("text=Chanthaburi Durian Exporters")
+    follow(focal, "text=Chanthaburi Durian Exporters")
     assert focal.locator("button[value=request_changes]").count() == 0  # never edit a copy
     shots(focal, "detail")
     focal.click("button[value=approve]")
@@ -62,7 +62,7 @@ def test_pull_for_review_then_approve_and_reject_in_the_browser(
 
     # an admin decides too: rejected, the copy stays out
     admin.goto("/review?kind=remote")
-    admin.click("text=Rayong Fish Sauce")
+    follow(admin, "text=Rayong Fish Sauce")
     admin.fill("#reason", "Not a registered business")
     admin.click("button[value=reject]")
     admin.wait_for_url(re.compile(r".*/review$"))
