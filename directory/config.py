@@ -57,7 +57,14 @@ DEFAULTS: dict[str, Any] = {
     },
     "quality": {"reconfirm_months": 12},
     "map": {"tile_url": "", "attribution": "", "max_zoom": 18},
-    "search": {"page_size": 20, "max_page_size": 100, "csv_per_minute": 6},
+    "search": {
+        "page_size": 20,
+        "max_page_size": 100,
+        "csv_per_minute": 6,
+        "page_cache_mb": 32,
+        "page_max_age": 30,
+        "stale_counts_ms": 30,
+    },
     "mail": {
         "backend": "folder",
         "outbox": "outbox",
@@ -234,6 +241,7 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
         if problem:
             raise ConfigError(source, "security.secret_key", problem)
     _check_enquiries(source, cfg["enquiries"])
+    _check_search(source, cfg["search"])
     cfg["peers"] = [_check_peer(source, i, p, node["id"]) for i, p in enumerate(cfg["peers"])]
     return cfg
 
@@ -247,6 +255,13 @@ def _check_duplicate_bands(source: str, review: dict[str, Any]) -> None:
         raise ConfigError(
             source, "review.duplicate_possible", "must be above 0 and below duplicate_probable"
         )
+
+
+def _check_search(source: str, section: dict[str, Any]) -> None:
+    """The page cache's size, its pages' max-age and the stale-counts threshold are >= 0."""
+    for key in ("page_cache_mb", "page_max_age", "stale_counts_ms"):
+        if section[key] < 0:
+            raise ConfigError(source, f"search.{key}", "must be 0 or more")
 
 
 def _check_enquiries(source: str, section: dict[str, Any]) -> None:

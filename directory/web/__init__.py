@@ -20,6 +20,8 @@ def register(app: Flask) -> None:
     for bp in (health_bp, auth_bp, i18n_bp, public_bp, browse_bp, listings_bp, review_bp, trust_bp):
         app.register_blueprint(bp)
     app.register_blueprint(enquiries_bp)
+    from directory.web import page_cache
     from directory.web.errors import register_error_pages
 
     register_error_pages(app)
+    page_cache.init_app(app)  # after CSRFProtect, whose csrf_token() it wraps

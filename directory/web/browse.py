@@ -11,12 +11,14 @@ from directory.services.enquiries import enquiry_counts
 from directory.services.stats import directory_stats
 from directory.web import labels
 from directory.web.charts import bars, columns
+from directory.web.page_cache import cached_page
 from schemas import load_isic
 
 bp = Blueprint("browse", __name__)
 
 
 @bp.get("/browse/provinces")
+@cached_page
 def provinces():
     """Every province with its number of listings, each linking to the filtered search."""
     stats = directory_stats(db_session())
@@ -25,6 +27,7 @@ def provinces():
 
 
 @bp.get("/browse/sectors")
+@cached_page
 def sectors():
     """ISIC sections with their divisions and counts, each linking to the filtered search."""
     stats = directory_stats(db_session())

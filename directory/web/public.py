@@ -39,6 +39,7 @@ from directory.web.facets import facet_groups, search_url
 from directory.web.highlight import highlight, snippet
 from directory.web.home import render_home
 from directory.web.jsonld import listing_jsonld, script_json
+from directory.web.page_cache import cached_page
 
 bp = Blueprint("public", __name__)
 
@@ -80,6 +81,7 @@ def index():
 
 
 @bp.get("/search")
+@cached_page
 def search():
     """Search published listings: ranked text, facets with counts, filters, keyset pages."""
     cfg = current_app.config["SMEDIR"]["search"]
