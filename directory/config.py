@@ -54,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
         "verified_fields": ["names", "registration", "legal_form", "address", "sectors"],
         "duplicate_probable": 0.85,
         "duplicate_possible": 0.65,
+        "queue_page_size": 50,
     },
     "quality": {"reconfirm_months": 12},
     "map": {"tile_url": "", "attribution": "", "max_zoom": 18},
@@ -225,6 +226,8 @@ def _check(cfg: dict[str, Any], source: str, base_dir: Path) -> dict[str, Any]:
     if not re.fullmatch(r"[A-Z]{2}", node["country"]):
         raise ConfigError(source, "node.country", "must be an ISO 3166-1 alpha-2 code")
     _check_duplicate_bands(source, cfg["review"])
+    if not 1 <= cfg["review"]["queue_page_size"] <= 500:
+        raise ConfigError(source, "review.queue_page_size", "must be between 1 and 500")
     instance = Path(node["instance_path"])
     node["instance_path"] = str(instance if instance.is_absolute() else base_dir / instance)
     if not 1 <= cfg["quality"]["reconfirm_months"] <= 120:

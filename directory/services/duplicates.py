@@ -36,6 +36,7 @@ STRONG_KEY_LIMIT = 50
 MAX_SCORED = 30  # candidates scored per record, the best-connected first
 MAX_NAME_ONLY = 12  # of which sharing only name words (they can reach "possible", no more)
 KEY_WEIGHT = {"reg": 4.0, "tel": 3.0, "mail": 3.0, "dom": 1.0}  # name keys: 1 / listings
+KEYS_PER_STATEMENT = 200  # keys looked up in one statement (a queue page has a few hundred)
 WEIGHTS = {"name": 0.5, "address": 0.2, "contact": 0.3}
 
 
@@ -69,47 +70,88 @@ def likely_duplicates(
     bands: tuple[float, float] = DEFAULT_BANDS,
 ) -> list[Candidate]:
     """Listings that may be the same business as ``doc``, probable first, best score first."""
+    return duplicates_of_many(session, [(doc, exclude_id)], bands=bands)[0]
+
+
+def duplicates_of_many(
+    session: Session,
+    records: list[tuple[dict[str, Any], str | None]],
+    *,
+    bands: tuple[float, float] = DEFAULT_BANDS,
+) -> list[list[Candidate]]:
+    """``likely_duplicates`` of each (document, own listing id), in three statements for all.
+
+    A page of the review queue asks once for the keys of all its rows, once for the
+    pairs declared distinct and once for the candidates' documents, instead of three
+    statements a row; each record's candidates are the ones ``likely_duplicates`` finds.
+    """
+    keys = [sorted(match_keys(doc)) for doc, _ in records]
+    hits = _key_hits(session, sorted({k for ks in keys for k in ks}))
+    distinct = _declared_distinct_many(session, {rid for _, rid in records if rid})
+    ids = [
+        _ranked_ids(hits, ks, exclude_id=rid, distinct=distinct.get(rid, set()))
+        for ks, (_, rid) in zip(keys, records, strict=True)
+    ]
+    documents = {
+        rid: (state, other)
+        for rid, state, other in _documents(session, sorted({i for each in ids for i in each}))
+    }
     probable, possible = bands
-    ids = candidate_ids(session, doc, exclude_id=exclude_id)
-    found = []
-    for rid, state, other in _documents(session, ids):
-        score, reasons = score_pair(doc, other)
-        if score >= possible:
-            band = "probable" if score >= probable else "possible"
-            found.append(Candidate(rid, state, other, score, band, reasons))
-    found.sort(key=lambda c: (c.band != "probable", -c.score, c.listing_id))
-    return found
+    out = []
+    for (doc, _), each in zip(records, ids, strict=True):
+        found = []
+        for rid in each:
+            if rid not in documents:
+                continue
+            state, other = documents[rid]
+            score, reasons = score_pair(doc, other)
+            if score >= possible:
+                band = "probable" if score >= probable else "possible"
+                found.append(Candidate(rid, state, other, score, band, reasons))
+        found.sort(key=lambda c: (c.band != "probable", -c.score, c.listing_id))
+        out.append(found)
+    return out
 
 
-def candidate_ids(session: Session, doc: dict[str, Any], *, exclude_id: str | None) -> list[str]:
-    """The listings sharing blocking keys with ``doc``, the best-connected first.
+def _key_hits(session: Session, keys: list[str]) -> dict[str, list[str]]:
+    """The listings holding each key, at most one more than the key's limit.
 
     One statement: a lookup per key, each limited, so a key shared by thousands of
     listings costs no more than one shared by a few (it is then skipped).
     """
-    keys = sorted(match_keys(doc))
+    hits: dict[str, list[str]] = {}
     if not keys:
-        return []
+        return hits
     conn = session.connection()
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     one = "SELECT key, listing_id FROM listing_match_keys WHERE key = {m} LIMIT {m}"
-    sql = " UNION ALL ".join(f"SELECT * FROM ({one.format(m=mark)}) q{i}" for i in range(len(keys)))
-    params = [p for key in keys for p in (key, _limit(key) + 1)]
-    hits: dict[str, list[str]] = {}
-    for key, rid in conn.exec_driver_sql(sql, tuple(params)).all():
-        hits.setdefault(key, []).append(rid)
+    for start in range(0, len(keys), KEYS_PER_STATEMENT):
+        chunk = keys[start : start + KEYS_PER_STATEMENT]
+        sql = " UNION ALL ".join(
+            f"SELECT * FROM ({one.format(m=mark)}) q{i}" for i in range(len(chunk))
+        )
+        params = [p for key in chunk for p in (key, _limit(key) + 1)]
+        for key, rid in conn.exec_driver_sql(sql, tuple(params)).all():
+            hits.setdefault(key, []).append(rid)
+    return hits
+
+
+def _ranked_ids(
+    hits: dict[str, list[str]], keys: list[str], *, exclude_id: str | None, distinct: set[str]
+) -> list[str]:
+    """The candidates of a record with these keys, the best-connected first."""
     weight: dict[str, float] = {}
-    for key, rids in hits.items():
-        if len(rids) > _limit(key):
-            continue  # too common to tell businesses apart
+    for key in keys:
+        rids = hits.get(key, [])
+        if not rids or len(rids) > _limit(key):
+            continue  # unknown, or too common to tell businesses apart
         kind = key.split(":", 1)[0]
         gain = KEY_WEIGHT.get(kind) or 1.0 / len(rids)
         for rid in rids:
             weight[rid] = weight.get(rid, 0.0) + gain
     weight.pop(exclude_id, None)
-    if exclude_id and weight:
-        for other in declared_distinct(session, exclude_id):
-            weight.pop(other, None)
+    for other in distinct:
+        weight.pop(other, None)
     ranked = sorted(weight, key=lambda rid: (-weight[rid], rid))
     strong = [rid for rid in ranked if weight[rid] >= 1.0]
     return (strong + [rid for rid in ranked if weight[rid] < 1.0][:MAX_NAME_ONLY])[:MAX_SCORED]
@@ -129,6 +171,26 @@ def declared_distinct(session: Session, listing_id: str) -> set[str]:
         (listing_id, listing_id),
     ).all()
     return {other for (other,) in rows}
+
+
+def _declared_distinct_many(session: Session, listing_ids: set[str]) -> dict[str, set[str]]:
+    """``declared_distinct`` of several listings in one statement."""
+    out: dict[str, set[str]] = {}
+    if not listing_ids:
+        return out
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    ids = sorted(listing_ids)
+    marks = ", ".join([mark] * len(ids))
+    rows = conn.exec_driver_sql(
+        f"SELECT listing_a, listing_b FROM distinct_pairs WHERE listing_a IN ({marks})"
+        f" UNION SELECT listing_a, listing_b FROM distinct_pairs WHERE listing_b IN ({marks})",
+        (*ids, *ids),
+    ).all()
+    for a, b in rows:
+        out.setdefault(a, set()).add(b)
+        out.setdefault(b, set()).add(a)
+    return out
 
 
 def _documents(session: Session, ids: list[str]) -> list[tuple[str, str, dict[str, Any]]]:

@@ -11,7 +11,8 @@ The parts, and their weights:
 - contact reachable (10): someone owns the listing here and the last mail to them did
   not bounce;
 - no open duplicate (10): ``directory/services/duplicates.py`` finds no likely duplicate
-  (a pair a focal point declared distinct, or merged, is no longer one).
+  (a pair a focal point declared distinct, or merged, is no longer one); the count is
+  remembered until the data changes (``duplicate_counts.py``), not looked up on every view.
 
 A part this node cannot know for a record of another origin (who owns it there, what
 a focal point there verified) is left out rather than counted as zero: the score is
@@ -31,7 +32,7 @@ from directory.models import Listing, Revision, RevisionKind, RevisionState, Use
 from directory.models.base import utcnow
 from directory.node import Node
 from directory.records import parse_json
-from directory.services.duplicates import likely_duplicates
+from directory.services.duplicate_counts import open_duplicates
 from directory.services.freshness import due_at, remind_at
 
 COMPLETENESS, REGISTRATION, FRESHNESS, REACHABLE, NO_DUPLICATE = 40, 20, 20, 10, 10
@@ -182,7 +183,7 @@ def _reachable(session: Session, listing: Listing, own: bool) -> Part:
 
 def _duplicates(session: Session, listing: Listing, doc: dict, node: Node) -> Part:
     label = _l("No open duplicate")
-    if likely_duplicates(session, doc, exclude_id=listing.id, bands=node.duplicate_bands):
+    if open_duplicates(session, listing.id, doc, bands=node.duplicate_bands)[0]:
         todo = [_l("A likely duplicate of this listing waits for a focal point.")]
         return Part("duplicates", label, NO_DUPLICATE, 0, todo)
     return Part("duplicates", label, NO_DUPLICATE, NO_DUPLICATE)

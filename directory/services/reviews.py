@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlmodel import Session
 
 from directory import permissions
@@ -226,25 +226,60 @@ def review_queue(
     a peer sent for review stay in every reviewer's queue, whatever their country
     (this node's focal points and admins decide on them).
     """
-    stmt = (
+    rows, _ = review_queue_page(
+        session, country=country, province=province, sector=sector, kind=kind, limit=None
+    )
+    return rows
+
+
+QUEUE_CHUNK = 200  # pending revisions read at a time while a page fills up
+
+
+def review_queue_page(
+    session: Session,
+    *,
+    after: int | None = None,
+    limit: int | None = 50,
+    country: str | None = None,
+    province: str | None = None,
+    sector: str | None = None,
+    kind: str | None = None,
+) -> tuple[list[tuple[Revision, Listing]], int | None]:
+    """One page of ``review_queue`` after the revision ``after``; (rows, the next page's ``after``).
+
+    Keyset pagination on (submitted, id): a page never repeats or skips a revision
+    when others are decided meanwhile. The filters read the revision's document, so
+    revisions are read a chunk at a time until the page is full.
+    """
+    order = func.coalesce(Revision.submitted_at, Revision.created_at)
+    base = (
         select(Revision, Listing)
         .join(Listing, Listing.id == Revision.listing_id)
         .where(Revision.state == RevisionState.PENDING)
-        .order_by(Revision.submitted_at, Revision.id)
+        .order_by(order, Revision.id)
     )
     if kind:
-        stmt = stmt.where(Revision.kind == kind)
-    rows = list(session.execute(stmt).all())
-    return [
-        (rev, lst)
-        for rev, lst in rows
-        if _matches(
-            parse_json(rev.document),
-            country=None if rev.kind == RevisionKind.REMOTE else country,
-            province=province,
-            sector=sector,
-        )
-    ]
+        base = base.where(Revision.kind == kind)
+    cursor = None
+    if after is not None:
+        mark = session.execute(select(order, Revision.id).where(Revision.id == after)).first()
+        cursor = tuple(mark) if mark else None
+    rows: list[tuple[Revision, Listing]] = []
+    while limit is None or len(rows) <= limit:
+        stmt = base if cursor is None else base.where(tuple_(order, Revision.id) > tuple_(*cursor))
+        chunk = list(session.execute(stmt.limit(QUEUE_CHUNK)).all())
+        for rev, lst in chunk:
+            doc = parse_json(rev.document)
+            mine = None if rev.kind == RevisionKind.REMOTE else country
+            if _matches(doc, country=mine, province=province, sector=sector):
+                rows.append((rev, lst))
+        if len(chunk) < QUEUE_CHUNK:
+            break
+        last = chunk[-1][0]
+        cursor = (last.submitted_at or last.created_at, last.id)
+    if limit is not None and len(rows) > limit:
+        return rows[:limit], rows[limit - 1][0].id
+    return rows, None
 
 
 def _matches(doc: dict, *, country, province, sector) -> bool:

@@ -10,12 +10,13 @@ from flask_babel import lazy_gettext as _l
 from directory import permissions
 from directory.context import db_session, get_node
 from directory.models import ListingState, RevisionKind, RevisionState, Role
+from directory.params import MAX_ID, query_int
 from directory.records import business_data, changed_fields, parse_json
 from directory.services import history, merges, reviews
 from directory.services import listings as listing_svc
 from directory.services.audit import record_audit
 from directory.services.checks import listing_concerns
-from directory.services.duplicates import likely_duplicates
+from directory.services.duplicates import duplicates_of_many, likely_duplicates
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
 from directory.services.quality import listing_quality
 from directory.web import forms, labels
@@ -34,30 +35,40 @@ DECISIONS = {
 @bp.get("")
 @require_role(Role.FOCAL_POINT, Role.ADMIN)
 def queue():
-    """Pending revisions of this reviewer's country, oldest first, with filters."""
+    """Pending revisions of the reviewer's country, oldest first, filtered, a page at a time."""
     actor, node = current_actor(), get_node(current_app)
     kind = request.args.get("kind") or None
-    rows = reviews.review_queue(
-        db_session(),
+    filters = {
+        "province": request.args.get("province") or None,
+        "sector": request.args.get("sector", "").strip() or None,
+        "kind": kind if kind in set(RevisionKind) else None,
+    }
+    session = db_session()
+    rows, after = reviews.review_queue_page(
+        session,
+        after=query_int("after", 0, high=MAX_ID) or None,
+        limit=current_app.config["SMEDIR"]["review"]["queue_page_size"],
         country=permissions.reviewer_country(actor, node.country),
-        province=request.args.get("province") or None,
-        sector=request.args.get("sector", "").strip() or None,
-        kind=kind if kind in set(RevisionKind) else None,
+        **filters,
     )
+    docs = [parse_json(rev.document) for rev, _ in rows]
+    found = duplicates_of_many(
+        session,
+        [(doc, lst.id) for doc, (_, lst) in zip(docs, rows, strict=True)],
+        bands=node.duplicate_bands,
+    )
+    kept = {k: v for k, v in filters.items() if v}
     return render_template(
         "review/queue.html",
-        rows=[_queue_row(rev, lst) for rev, lst in rows],
+        rows=[
+            (rev, lst, doc, len(dupes), any(d.band == "probable" for d in dupes))
+            for (rev, lst), doc, dupes in zip(rows, docs, found, strict=True)
+        ],
+        next_url=url_for(".queue", **kept, after=after) if after else None,
+        first_url=url_for(".queue", **kept) if request.args.get("after") else None,
         provinces=labels.provinces(),
         kinds=[(k, labels.kind_label(k)) for k in RevisionKind if k != RevisionKind.IMPORT],
     )
-
-
-def _queue_row(revision, listing) -> tuple:
-    """(revision, listing, document, number of likely duplicates, any probable) for one line."""
-    doc = parse_json(revision.document)
-    bands = get_node(current_app).duplicate_bands
-    dupes = likely_duplicates(db_session(), doc, exclude_id=listing.id, bands=bands)
-    return revision, listing, doc, len(dupes), any(d.band == "probable" for d in dupes)
 
 
 @bp.route("/<id:revision_id>", methods=["GET", "POST"])
