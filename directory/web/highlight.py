@@ -11,14 +11,16 @@ SNIPPET_CHARS = 160
 
 def _marked_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Words that begin with a query word; failing that, query words found inside words."""
-    spans = [
-        (a, b)
-        for a, b in word_spans(text)
-        if any(normalize(text[a:b]).startswith(t) for t in terms)
-    ]
-    if spans or not terms:
-        return spans
+    if not terms:
+        return []
     folded = normalize(text)
+    prefixes = tuple(terms)
+    if len(folded) == len(text):  # the usual case: fold once, not word by word
+        spans = [(a, b) for a, b in word_spans(text) if folded.startswith(prefixes, a, b)]
+    else:
+        spans = [(a, b) for a, b in word_spans(text) if normalize(text[a:b]).startswith(prefixes)]
+    if spans:
+        return spans
     if len(folded) != len(text):  # case folding changed offsets: mark nothing rather than wrong
         return []
     for term in terms:
@@ -36,10 +38,10 @@ def highlight(text: str | None, terms: list[str]) -> Markup:
     for a, b in _marked_spans(text, terms):
         if a < last:
             continue
-        out += [escape(text[last:a]), Markup("<mark>"), escape(text[a:b]), Markup("</mark>")]
+        out += [escape(text[last:a]), "<mark>", escape(text[a:b]), "</mark>"]
         last = b
     out.append(escape(text[last:]))
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
 def snippet(text: str | None, terms: list[str]) -> Markup:
