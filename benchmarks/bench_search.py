@@ -9,10 +9,17 @@ on the search page, facets included. The bare index query of each class (the FTS
 MATCH with bm25, or the tsvector match with ts_rank, top 20) is timed in the same run
 as the baseline.
 
-The page's total and facet counts are cached per worker and change-log sequence
-number, so after the warm-up the HTTP figures are those of an unchanged database.
-The "uncached" column is the search service itself (same filters, facets, page) in
-this process with that cache turned off: what the first request after a change costs.
+The page's total and facet counts, and a visitor's whole page, are cached per worker
+and change-log sequence number, so after the warm-up the HTTP figures are those of an
+unchanged database. "after change" is the page's latency (concurrency 1) for the first
+request after a listing was published again (a new sequence number), with a pause
+after each for the background recount; the "uncached" column is the search service
+itself (same filters, facets, page) in this process with the count cache turned off.
+
+The client is one keep-alive ``http.client`` connection per thread (``requests`` cost
+about as much CPU per request as the cached page itself, on the same two cores); the
+table gives the client's CPU (cores busy) and the server's CPU per request during the
+concurrency-8 run, read from /proc for the server's process group.
 
     python benchmarks/bench_search.py --sizes 10000,100000
     python benchmarks/bench_search.py --db postgresql --sizes 10000,100000
@@ -25,6 +32,7 @@ bench_search_N) and reuses it when it already holds N listings, for repeated run
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import socket
@@ -35,6 +43,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import requests
 from sqlalchemy import create_engine, text
@@ -147,50 +156,121 @@ def serve(url: str, tmp: Path, workers: int, threads: int) -> tuple[subprocess.P
     raise SystemExit("smedir serve did not come up")
 
 
-def urls(base: str, name: str) -> list[str]:
+def urls(name: str) -> list[str]:
     out = []
     for q in CLASSES[name]:
-        url = f"{base}/search?lang=en&q={requests.utils.quote(q)}{FILTERS.get(name, '')}"
-        out.append(url + ("&page=200" if name == "page 200" else ""))
+        path = f"/search?lang=en&q={quote(q)}{FILTERS.get(name, '')}"
+        out.append(path + ("&page=200" if name == "page 200" else ""))
     return out
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection: far less CPU per request than requests.Session."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def get(self, path: str) -> bytes:
+        for attempt in (1, 2):
+            try:
+                self.conn.request("GET", path)
+                response = self.conn.getresponse()
+                body = response.read()
+                break
+            except (http.client.HTTPException, ConnectionError):  # the server closed keep-alive
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+                if attempt == 2:
+                    raise
+        if response.status != 200:
+            raise SystemExit(f"{path}: HTTP {response.status}")
+        return body
 
 
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18] if len(samples) >= 20 else max(samples)
 
 
-def latency(targets: list[str], count: int) -> list[float]:
-    session = requests.Session()
-    for url in targets:  # warm up each query once
-        session.get(url, timeout=30).raise_for_status()
+def latency(base: str, targets: list[str], count: int) -> list[float]:
+    client = Client(base)
+    for path in targets:  # warm up each query twice (both workers, most likely)
+        client.get(path)
+        client.get(path)
     times = []
     for i in range(count):
         began = time.perf_counter()
-        response = session.get(targets[i % len(targets)], timeout=30)
+        client.get(targets[i % len(targets)])
         times.append(time.perf_counter() - began)
-        response.raise_for_status()
     return times
 
 
-def throughput(targets: list[str], concurrency: int, seconds: float) -> float:
+def server_cpu(pgid: int) -> float:
+    """CPU seconds used so far by the processes of a process group (the server's)."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ...
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(base: str, targets: list[str], concurrency: int, seconds: float, pgid: int):
+    """Requests/s at ``concurrency``; the client's cores busy; server CPU ms per request."""
     done = [0] * concurrency
     stop = time.perf_counter() + seconds
 
     def work(k: int) -> None:
-        session = requests.Session()
+        client = Client(base)
         i = k
         while time.perf_counter() < stop:
-            session.get(targets[i % len(targets)], timeout=30).raise_for_status()
+            client.get(targets[i % len(targets)])
             done[k] += 1
             i += 1
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(concurrency)]
-    began = time.perf_counter()
+    began, cpu, served = time.perf_counter(), time.process_time(), server_cpu(pgid)
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    return sum(done) / (time.perf_counter() - began)
+    wall = time.perf_counter() - began
+    total = sum(done)
+    server_ms = (server_cpu(pgid) - served) / total * 1000
+    return total / wall, (time.process_time() - cpu) / wall, server_ms
+
+
+def touch_listing(url: str) -> None:
+    """Publish one listing again with its version raised: a change, with a new sequence number."""
+    engine = make_engine(url)
+    with new_session(engine, write=True) as session:
+        version = session.execute(
+            text("SELECT version FROM listings WHERE id = 'kh:bench0000007'")
+        ).scalar_one()
+        doc = corpus(7, 1)[0]
+        doc["version"] = version + 1
+        write_listings(session, [], [doc], source_peer=None)
+        session.commit()
+    engine.dispose()
+
+
+def after_change(url: str, base: str, targets: list[str], count: int, pause: float) -> list[float]:
+    """Latency of the first request for a query after a change (concurrency 1)."""
+    client = Client(base)
+    times = []
+    for i in range(count):
+        touch_listing(url)
+        began = time.perf_counter()
+        client.get(targets[i % len(targets)])
+        times.append(time.perf_counter() - began)
+        time.sleep(pause)  # a change every few minutes, not every request: let recounts end
+    return times
 
 
 def raw_index(url: str, name: str, count: int) -> list[float]:
@@ -274,6 +354,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--classes", default=",".join(CLASSES))
     parser.add_argument("--keep", type=Path, help="keep (and reuse) the filled databases here")
+    parser.add_argument("--changes", type=int, default=20, help="after-change samples per class")
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds after each change")
     args = parser.parse_args()
     print(f"# {platform.node()} Python {platform.python_version()} {args.db}", flush=True)
     for n in [int(s) for s in args.sizes.split(",")]:
@@ -297,19 +379,27 @@ def main() -> None:
             )
             print(
                 "| query | raw index p95 | page p95 (c=1) | page median | req/s (c=8) "
+                "| client cores | server CPU/req | after change p95 | after change median "
                 "| uncached p95 |"
             )
-            print("|---|---:|---:|---:|---:|---:|")
+            print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
             proc, base = serve(url, tmp, args.workers, args.threads)
             try:
                 for name in args.classes.split(","):
+                    targets = urls(name)
                     raw = raw_index(url, name, args.requests)
-                    lat = latency(urls(base, name), args.requests)
-                    rps = throughput(urls(base, name), args.concurrency, args.seconds)
+                    lat = latency(base, targets, args.requests)
+                    rps, client_cores, server_ms = throughput(
+                        base, targets, args.concurrency, args.seconds, proc.pid
+                    )
+                    changed = after_change(url, base, targets, args.changes, args.pause)
                     cold = uncached(url, name, max(20, args.requests // 4))
                     print(
                         f"| {name} | {p95(raw) * 1000:.1f} ms | {p95(lat) * 1000:.1f} ms "
                         f"| {statistics.median(lat) * 1000:.1f} ms | {rps:.0f} "
+                        f"| {client_cores:.2f} | {server_ms:.2f} ms "
+                        f"| {p95(changed) * 1000:.1f} ms "
+                        f"| {statistics.median(changed) * 1000:.1f} ms "
                         f"| {p95(cold) * 1000:.1f} ms |",
                         flush=True,
                     )

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    after_this_request,
     current_app,
     redirect,
     render_template,
@@ -39,7 +40,7 @@ from directory.web.facets import facet_groups, search_url
 from directory.web.highlight import highlight, snippet
 from directory.web.home import render_home
 from directory.web.jsonld import listing_jsonld, script_json
-from directory.web.page_cache import cached_page
+from directory.web.page_cache import cached_page, skip_page_cache
 
 bp = Blueprint("public", __name__)
 
@@ -96,7 +97,12 @@ def search():
         per_page=per_page,
         after=after,
         facets=True,
+        stale_after_ms=cfg["stale_counts_ms"],
     )
+    if results.counts_updating:
+        skip_page_cache()  # the next request may have the new counts
+        go = results.recount_go
+        after_this_request(lambda response: _then(response, go.set))
     args = {k: v for k, v in request.args.items() if k not in ("page", "after")}
     return render_template(
         "public/search.html",
@@ -119,6 +125,12 @@ def search():
         highlight=highlight,
         snippet=snippet,
     )
+
+
+def _then(response: Response, work) -> Response:
+    """Run ``work`` once ``response`` has been sent to the client."""
+    response.call_on_close(work)
+    return response
 
 
 SORT_LABELS = {"relevance": _l("Best match"), "name": _l("Name"), "newest": _l("Newest")}

@@ -58,6 +58,8 @@ def test_environment_overrides_file(tmp_path):
     [
         ('[node]\nrole = "capital"\n', "node.role"),
         ('[search]\npage_size = "many"\n', "search.page_size"),
+        ("[search]\nstale_counts_ms = -1\n", "search.stale_counts_ms"),
+        ("[search]\npage_cache_mb = -5\n", "search.page_cache_mb"),
         ('[[peers]]\nid = "th"\n', "peers[0].base_url"),
         ('[[peers]]\nid = "th"\nbase_url = "http://x"\ntrust = "blind"\n', "peers[0].trust"),
         ("[security]\nproduction = true\n", "security.secret_key"),

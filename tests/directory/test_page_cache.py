@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from directory.db import new_session
 from directory.services.changes import apply_remote_changes
+from directory.services.search import settle_recounts
 from directory.web.page_cache import HOLE
 from tests.directory.pages_helpers import csrf_from, signed_in
 from tests.directory.search_data import make_doc
@@ -107,3 +108,46 @@ def test_each_visitor_gets_their_own_csrf_token_in_a_cached_page(site):
     assert second.get(url, headers={"If-None-Match": one.headers["ETag"]}).status_code == 200
     etag = two.headers["ETag"]
     assert second.get(url, headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_expensive_counts_are_shown_stale_once_while_counted_again(app_factory, db_url, node):
+    app = app_factory(db_url, search={"stale_counts_ms": 0})  # every count counts as expensive
+    engine = app.extensions["smedir.engine"]
+    with new_session(engine, write=True) as session:
+        apply_remote_changes(
+            session, [make_doc("a", en="Kampot Pepper Farm")], node=node, source_peer="th"
+        )
+        session.commit()
+    client = app.test_client()
+    first = client.get(URL)
+    assert "1 business found" in first.text and "counts updating" not in first.text
+    with new_session(engine, write=True) as session:
+        apply_remote_changes(
+            session, [make_doc("b", en="Kep Pepper Shop")], node=node, source_peer="th"
+        )
+        session.commit()
+    stale = client.get(URL)
+    # the rows are the new data's; the total is the old one, marked, and not cached
+    assert "Kep Pepper Shop" in plain(stale) and "Kampot Pepper Farm" in plain(stale)
+    assert "1 business found" in stale.text and "(counts updating)" in stale.text
+    assert "ETag" not in stale.headers
+    with new_session(engine) as session:
+        settle_recounts(session)
+    fresh = client.get(URL)
+    assert "2 businesses found" in fresh.text and "counts updating" not in fresh.text
+    with new_session(engine, write=True) as session:
+        apply_remote_changes(
+            session, [make_doc("c", en="Pepper Mill")], node=node, source_peer="th"
+        )
+        session.commit()
+    khmer = client.get("/search?q=pepper&lang=km")  # the first request after a change: stale
+    assert "(កំពុងរាប់ឡើងវិញ)" in khmer.text and "counts updating" not in khmer.text
+
+
+def test_cheap_counts_are_exact_at_once(site):
+    app, change = site
+    client = app.test_client()
+    assert "1 business found" in client.get(URL).text
+    change(make_doc("b", en="Kep Pepper Shop"))
+    page = client.get(URL)
+    assert "2 businesses found" in page.text and "counts updating" not in page.text
