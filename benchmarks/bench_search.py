@@ -165,19 +165,25 @@ def urls(name: str) -> list[str]:
 
 
 class Client:
-    """One keep-alive HTTP/1.1 connection: far less CPU per request than requests.Session."""
+    """One keep-alive HTTP/1.1 connection that keeps its cookies, as a browser would: far
+    less CPU per request than requests.Session."""
 
     def __init__(self, base: str) -> None:
         parts = urlsplit(base)
         self.host, self.port = parts.hostname, parts.port
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=60)
+        self.cookies: dict[str, str] = {}
 
     def get(self, path: str) -> bytes:
         for attempt in (1, 2):
             try:
-                self.conn.request("GET", path)
+                headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+                self.conn.request("GET", path, headers=headers if self.cookies else {})
                 response = self.conn.getresponse()
                 body = response.read()
+                for header in response.headers.get_all("Set-Cookie") or []:
+                    name, _, value = header.split(";", 1)[0].partition("=")
+                    self.cookies[name.strip()] = value.strip()
                 break
             except (http.client.HTTPException, ConnectionError):  # the server closed keep-alive
                 self.conn.close()
