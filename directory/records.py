@@ -10,8 +10,9 @@ import orjson
 from directory.search.tokens import index_text
 
 ENVELOPE_FIELDS = ("id", "origin", "version", "updated_at", "sharing", "freshness")
-# only the origin sets these (freshness: the daily job and the owner's confirmation)
-SYSTEM_FIELDS = ("id", "origin", "version", "updated_at", "freshness")
+# only the origin sets these (freshness: the daily job and the owner's confirmation;
+# aliases: a focal point's merge, directory/services/merges.py)
+SYSTEM_FIELDS = ("id", "origin", "version", "updated_at", "freshness", "aliases")
 DEFAULT_SHARING = {"public": True, "hub": False, "peers": [], "contact_public": False}
 REGISTRATION_NAMESPACE = uuid.UUID("6f1c7f7e-4c1a-4b8e-9a55-5d2b1c0e9a10")
 
@@ -155,8 +156,10 @@ def _spaced(values) -> str | None:
 
 
 def search_names(doc: dict[str, Any]) -> str | None:
-    """The words of the names in both languages (the highest-weighted search column)."""
-    return index_text(doc.get("names", {}).values())
+    """The words of the names in both languages (the highest-weighted search column), with the
+    names of the records merged into this one (``aliases``), so an old name finds it."""
+    aliases = [v for alias in doc.get("aliases", []) for v in alias.get("names", {}).values()]
+    return index_text([*doc.get("names", {}).values(), *aliases])
 
 
 def search_text(doc: dict[str, Any]) -> str | None:

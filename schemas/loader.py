@@ -44,7 +44,7 @@ def load_schemas() -> dict[str, dict]:
 
 @cache
 def schema_id(name: str) -> str:
-    """The current $id of schema ``name`` (``record``: .../record/1.1.0/record.schema.json)."""
+    """The current $id of schema ``name`` (``record``: .../record/1.2.0/record.schema.json)."""
     for uri in load_schemas():
         match = ID_RE.match(uri)
         if match and match["name"] == name:

@@ -91,14 +91,32 @@ def _etag(version: int) -> str:
 
 @bp.get("/v1/listings/<listing_id>")
 def read(listing_id: str):
-    """One published, public listing; ETag is its version, If-None-Match gives 304."""
+    """One published, public listing; ETag is its version, If-None-Match gives 304.
+
+    A listing merged into another answers 301 to the survivor, with the merge in the body
+    (the survivor lists it in ``aliases`` when both are of this node), as its page does.
+    """
     listing = db_session().get(Listing, listing_id)
+    merged = _merged_into(listing)
+    if merged:
+        body = parse_json(listing.document)  # the tombstone, naming the survivor
+        location = url_for("api.read", listing_id=merged)
+        return _json(body, status=301, headers={"Location": location})
     if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
         raise ApiError("published-listing-not-found", 404, id=listing_id)
     tag = _etag(listing.version)
     if request.if_none_match.contains_weak(tag[1:-1]) or request.if_none_match.star_tag:
         return Response(status=304, headers={"ETag": tag})
     return _json(public_document(listing.document), headers={"ETag": tag})
+
+
+def _merged_into(listing: Listing | None) -> str | None:
+    """The survivor of a listing merged away that visitors once saw here, else None."""
+    if listing is None or listing.state != ListingState.WITHDRAWN or not listing.document:
+        return None
+    if not listing.shared_public_ever:
+        return None
+    return parse_json(listing.document).get("merged_into")
 
 
 @bp.get("/v1/listings/<listing_id>/quality")

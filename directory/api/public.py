@@ -8,8 +8,11 @@ from directory.records import parse_json
 
 
 def public_document(text: str) -> dict[str, Any]:
-    """The stored document, without ``contact`` unless the SME made it public."""
+    """The stored document, without ``contact`` (nor the phone numbers of merged records in
+    ``aliases``) unless the SME made it public."""
     doc = parse_json(text)
-    if "contact" in doc and not doc.get("sharing", {}).get("contact_public"):
-        del doc["contact"]
+    if not doc.get("sharing", {}).get("contact_public"):
+        doc.pop("contact", None)
+        for alias in doc.get("aliases", []):
+            alias.pop("phone", None)
     return doc

@@ -256,8 +256,14 @@ def _sk(name: str) -> str:
 
 
 def _same_registration(doc: dict[str, Any], other: dict[str, Any]) -> bool:
-    key = registration_match_key(doc)
-    return key is not None and key == registration_match_key(other)
+    """The same registration, counting those of the records merged into either (``aliases``)."""
+    return bool(_registrations(doc) & _registrations(other))
+
+
+def _registrations(doc: dict[str, Any]) -> set[str]:
+    found = {registration_match_key(doc)}
+    found.update(registration_match_key(a) for a in doc.get("aliases") or [])
+    return found - {None}
 
 
 def _address_similarity(doc: dict[str, Any], other: dict[str, Any]) -> tuple[float, str | None]:

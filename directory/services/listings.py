@@ -234,6 +234,9 @@ def publish_revision(
     """
     now = now or utcnow()
     doc = stamp_envelope(parse_json(revision.document), listing, listing.version + 1, now)
+    aliases = (published_document(listing) or {}).get("aliases")
+    if aliases:  # set by merges, never by the revision's author: carried to every version
+        doc["aliases"] = aliases
     if listing.owner_id is not None and revision.author_id == listing.owner_id:
         listing.confirmed_at = now
         doc["freshness"] = freshness_block(listing, lapsed=False)

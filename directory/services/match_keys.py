@@ -113,10 +113,17 @@ def skeleton(word: str) -> str:
     return REPEATS.sub(r"\1", word[0] + VOWELS.sub("", word[1:]))
 
 
+def all_names(doc: dict[str, Any]) -> list[str]:
+    """A record's names, then those of the records merged into it (``aliases``)."""
+    names = list((doc.get("names") or {}).values())
+    for alias in doc.get("aliases") or []:
+        names += (alias.get("names") or {}).values()
+    return [v for v in names if isinstance(v, str)]
+
+
 def normalised_names(doc: dict[str, Any]) -> list[str]:
-    """Each name of a record as its words joined by spaces (empty names left out)."""
-    names = doc.get("names") or {}
-    out = [" ".join(name_words(v)) for v in names.values() if isinstance(v, str)]
+    """Each name of a record (and of its aliases) as its words joined by spaces."""
+    out = [" ".join(name_words(v)) for v in all_names(doc)]
     return [n for n in dict.fromkeys(out) if n]
 
 
@@ -166,15 +173,18 @@ def match_keys(doc: dict[str, Any]) -> set[str]:
         keys.add(f"mail:{mail[0][:90]}")
         if mail[1]:
             keys.add(f"dom:{mail[1][:90]}")
+    for alias in doc.get("aliases") or []:  # the records merged into this one
+        reg = registration_match_key({"registration": alias.get("registration")})
+        phone = e164(alias.get("phone"), (doc.get("address") or {}).get("country"))
+        keys.update(k for k in (reg, phone and f"tel:{phone}") if k)
     province = (doc.get("address") or {}).get("province")
-    for name in (doc.get("names") or {}).values():
-        if isinstance(name, str):
-            words = [skeleton(w) for w in name_words(name)[:MAX_NAME_WORDS]]
-            words = sorted({w for w in words if len(w) >= 2})
-            # a skeleton of two letters ("rc": rice) is shared by too many to narrow anything
-            keys.update(f"nm:{w[:60]}" for w in words if len(w) >= 3)
-            if words and province:
-                keys.add(f"nf:{province}:{' '.join(words)}"[:100])
+    for name in all_names(doc):
+        words = [skeleton(w) for w in name_words(name)[:MAX_NAME_WORDS]]
+        words = sorted({w for w in words if len(w) >= 2})
+        # a skeleton of two letters ("rc": rice) is shared by too many to narrow anything
+        keys.update(f"nm:{w[:60]}" for w in words if len(w) >= 3)
+        if words and province:
+            keys.add(f"nf:{province}:{' '.join(words)}"[:100])
     return keys
 
 

@@ -3,9 +3,12 @@ is remembered so the pair is never suggested again. Both are audited.
 
 A merge keeps one listing and turns the other into a ``merged`` tombstone naming the
 survivor (``schemas/tombstone.schema.json``); the tombstone travels to peers like any
-other, through the feed, push and OAI-PMH. Only the origin may tombstone a record, so
-the listing merged away is the one of this node: the one under review when it is
-ours, else the candidate.
+other, through the feed, push and OAI-PMH. When the survivor is a record of this node
+too, its next version lists the merged record in ``aliases`` (id, names, registration,
+phone), so search still finds it by an old name and peers learn of the merge from
+either record; a survivor of another origin cannot be changed here. Only the origin
+may tombstone a record, so the listing merged away is the one of this node: the one
+under review when it is ours, else the candidate.
 """
 
 from __future__ import annotations
@@ -14,11 +17,14 @@ from sqlmodel import Session
 
 from directory import permissions
 from directory.models import DistinctPair, Listing, ListingState, RevisionState, User
+from directory.models.base import utcnow
 from directory.node import Node
 from directory.records import parse_json
 from directory.services.audit import record_audit
+from directory.services.changes import publish_document, stamp_envelope
 from directory.services.errors import InvalidTransition, NotFound, PermissionDenied
-from directory.services.listings import tombstone_listing
+from directory.services.listings import open_revision, tombstone_listing
+from directory.services.match_keys import e164
 from directory.services.reviews import get_revision
 
 
@@ -38,7 +44,10 @@ def merge_duplicate(
         merged, survivor = other, listing
     else:
         raise InvalidTransition("merge-not-origin")
+    alias = _alias(session, merged)
     tombstone_listing(session, merged, reason="merged", merged_into=survivor.id)
+    if survivor.origin == node.id and survivor.state == ListingState.PUBLISHED and alias:
+        add_aliases(session, survivor, alias)
     record_audit(
         session,
         actor,
@@ -47,6 +56,40 @@ def merge_duplicate(
         {"merged_into": survivor.id, "revision": revision_id},
     )
     return merged, survivor
+
+
+MAX_ALIASES = 50  # the schema's maxItems: the oldest are dropped past it
+
+
+def _alias(session: Session, merged: Listing) -> list[dict]:
+    """What the survivor keeps of a listing merged into it: id, names, registration, phone
+    (its published data, else its pending revision's), then the aliases it had itself."""
+    doc = parse_json(merged.document) if merged.document else {}
+    if not doc or doc.get("deleted"):
+        revision = open_revision(session, merged.id)
+        doc = parse_json(revision.document) if revision is not None else {}
+    if not doc.get("names"):
+        return []
+    alias = {"id": merged.id, "names": doc["names"]}
+    if doc.get("registration"):
+        alias["registration"] = doc["registration"]
+    phone = e164((doc.get("contact") or {}).get("phone"), (doc.get("address") or {}).get("country"))
+    if phone:
+        alias["phone"] = phone
+    return [alias, *doc.get("aliases", [])]
+
+
+def add_aliases(session: Session, survivor: Listing, aliases: list[dict]) -> None:
+    """Publish the survivor's next version with ``aliases`` added (its data unchanged)."""
+    doc = parse_json(survivor.document)
+    merged_ids = {a["id"] for a in aliases}
+    kept = [
+        a for a in doc.get("aliases", []) if a["id"] not in merged_ids and a["id"] != survivor.id
+    ]
+    doc["aliases"] = [*kept, *(a for a in aliases if a["id"] != survivor.id)][-MAX_ALIASES:]
+    publish_document(
+        session, survivor, stamp_envelope(doc, survivor, survivor.version + 1, utcnow())
+    )
 
 
 def mark_distinct(

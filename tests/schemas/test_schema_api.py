@@ -173,12 +173,13 @@ def test_schema_hygiene():
 
 
 def test_a_minor_bump_keeps_the_earlier_ids_of_its_major_version():
-    """record 1.1.0 (registration optional) still answers to record/1.0.0, in both
-    validators: a document or schema naming the old id is checked against the new one."""
+    """record 1.2.0 (aliases) still answers to record/1.0.0 and 1.1.0, in both validators: a
+    document or schema naming an old id is checked against the new one."""
     record, draft = schema_id("record"), schema_id("draft")
-    assert record.endswith("/record/1.1.0/record.schema.json") and "/1.1.0/" in draft
-    old = record.replace("/1.1.0/", "/1.0.0/")
-    assert earlier_ids(record) == [old] and earlier_ids(old) == []
+    assert record.endswith("/record/1.2.0/record.schema.json") and "/1.2.0/" in draft
+    old = record.replace("/1.2.0/", "/1.0.0/")
+    assert earlier_ids(record) == [old, record.replace("/1.2.0/", "/1.1.0/")]
+    assert earlier_ids(old) == []
     unregistered = {k: v for k, v in PEPPER.items() if k not in ("registration", "legal_form")}
     wrapper = {"$schema": "https://json-schema.org/draft/2020-12/schema", "$ref": old}
     registry = jsonschema_rs.Registry(registry_items(), retriever=refuse_remote)
