@@ -11,7 +11,7 @@ from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
-from directory.api import enquiries, exchange, listings, openapi  # noqa: F401  (routes)
+from directory.api import enquiries, exchange, listings, openapi, review  # noqa: F401  (routes)
 from directory.api.blueprint import bp
 from directory.api.problems import (
     ApiError,

@@ -30,6 +30,7 @@ CODE_SPAN = re.compile(r"`([^`]+)`")
 STATUS_TEXT = {
     200: N_("OK"),
     201: N_("Created"),
+    301: N_("Merged into another listing: the body is the tombstone, Location the survivor"),
     304: N_("Not modified (the ETag matches If-None-Match)"),
     400: N_("Malformed JSON or query parameter"),
     401: N_("No valid credentials"),
@@ -118,6 +119,52 @@ def _quality_schema() -> dict[str, Any]:
     }
 
 
+def _duplicate_schemas() -> dict[str, Any]:
+    candidate = {
+        "type": "object",
+        "required": ["listing_id", "state", "names", "score", "band", "reasons"],
+        "properties": {
+            "listing_id": {"type": "string"},
+            "state": {"type": "string"},
+            "names": {"type": "object", "additionalProperties": {"type": "string"}},
+            "score": {"type": "number", "minimum": 0, "maximum": 1},
+            "band": {"type": "string", "enum": ["probable", "possible"]},
+            "reasons": {"type": "array", "items": {"type": "string"}},
+        },
+    }
+    return {
+        "Duplicates": {
+            "type": "object",
+            "required": ["revision", "listing_id", "pending", "candidates"],
+            "properties": {
+                "revision": {"type": "integer"},
+                "listing_id": {"type": "string"},
+                "pending": {"type": "boolean"},
+                "candidates": {"type": "array", "items": candidate},
+            },
+        },
+        "DuplicateDecision": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["decision", "other"],
+            "properties": {
+                "decision": {"type": "string", "enum": ["same", "distinct"]},
+                "other": {"type": "string", "minLength": 1, "maxLength": 100},
+            },
+        },
+        "DuplicateDecided": {
+            "type": "object",
+            "required": ["decision"],
+            "properties": {
+                "decision": {"type": "string", "enum": ["same", "distinct"]},
+                "merged": {"type": "string"},
+                "merged_into": {"type": "string"},
+                "listings": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+    }
+
+
 def _responses(
     *codes: int,
     ok: dict | None = None,
@@ -139,6 +186,13 @@ def _responses(
     for code in codes:
         if code == 304:
             out["304"] = {"description": STATUS_TEXT[304]}
+            continue
+        if code == 301:
+            out["301"] = {
+                "description": STATUS_TEXT[301],
+                "headers": {"Location": {"schema": {"type": "string"}}},
+                "content": {"application/json": {"schema": shared("tombstone")}},
+            }
             continue
         problem = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         text = (described or {}).get(code, STATUS_TEXT[code])
@@ -235,7 +289,7 @@ def _paths() -> dict[str, Any]:
                         "schema": {"type": "string"},
                     }
                 ],
-                "responses": _responses(304, 404, 429, ok=shared("record"), headers=ETAG),
+                "responses": _responses(301, 304, 404, 429, ok=shared("record"), headers=ETAG),
             },
             "put": {
                 "operationId": "updateListing",
@@ -324,6 +378,60 @@ def _paths() -> dict[str, Any]:
                         "required": ["items"],
                         "properties": {"items": {"type": "array", "items": owner}},
                     },
+                ),
+            },
+        },
+        "/api/v1/review/revisions/{revision_id}/duplicates": {
+            "parameters": [
+                {
+                    "name": "revision_id",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                }
+            ],
+            "get": {
+                "operationId": "listRevisionDuplicates",
+                "summary": N_("The likely duplicates of a revision (focal points and admins)"),
+                "description": N_(
+                    "The candidates the review page shows, probable first: `band` is "
+                    "`probable` or `possible` by the node's thresholds, `reasons` the codes of "
+                    "what matched (`registration`, `name`, `phone`, `email`, `email_domain`, "
+                    "`address`, `province`). A revision outside the reviewer's scope: 404."
+                ),
+                "security": SESSION,
+                "responses": _responses(
+                    401, 403, 404, 429, ok={"$ref": "#/components/schemas/Duplicates"}
+                ),
+            },
+            "post": {
+                "operationId": "decideRevisionDuplicate",
+                "summary": N_("Same business (merge) or not the same, for one candidate"),
+                "description": N_(
+                    "`same` merges: the listing made on this node becomes a `merged` tombstone "
+                    "naming the other, which keeps its names as `aliases` when it is of this "
+                    "node too. `distinct` is remembered: the pair is never suggested again. "
+                    "Both are audited as on the review page. A revision no longer pending: 409."
+                ),
+                "security": SESSION,
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/DuplicateDecision"}
+                        }
+                    },
+                },
+                "responses": _responses(
+                    400,
+                    401,
+                    403,
+                    404,
+                    409,
+                    413,
+                    422,
+                    429,
+                    ok={"$ref": "#/components/schemas/DuplicateDecided"},
                 ),
             },
         },
@@ -430,10 +538,10 @@ def openapi_document(server_url: str) -> dict[str, Any]:
             "title": f"{node['name']} API",
             "version": "1.0.0",
             "description": N_(
-                "Public listings, SME owners' listings, and the node-to-node "
-                "exchange (change feed and push). Errors are RFC 9457 problem documents, in Khmer "
-                "with Accept-Language: km. Shared record shapes: /api/schemas/<name>.schema.json. "
-                "Harvesters: OAI-PMH 2.0 at /oai."
+                "Public listings, SME owners' listings, focal points' duplicate decisions, "
+                "and the node-to-node exchange (change feed and push). Errors are RFC 9457 "
+                "problem documents, in Khmer with Accept-Language: km. Shared record shapes: "
+                "/api/schemas/<name>.schema.json. Harvesters: OAI-PMH 2.0 at /oai."
             ),
         },
         "servers": [{"url": server_url}],
@@ -443,6 +551,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "Problem": _problem_schema(),
                 "OwnerListing": _owner_listing_schema(),
                 "Quality": _quality_schema(),
+                **_duplicate_schemas(),
                 **_shared_components(),
             },
             "securitySchemes": {
@@ -460,7 +569,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
                 "personalToken": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": N_("An owner's personal token (/account/tokens)"),
+                    "description": N_("A user's personal token (/account/tokens)"),
                 },
             },
         },
