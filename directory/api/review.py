@@ -18,6 +18,7 @@ from directory.api.blueprint import bp
 from directory.api.problems import ApiError
 from directory.context import db_session, get_node
 from directory.models import RevisionState, Role, User
+from directory.params import MAX_ID, bounded_int
 from directory.records import parse_json
 from directory.services import merges, reviews
 from directory.services.duplicates import Candidate, likely_duplicates
@@ -48,11 +49,24 @@ def _candidate(c: Candidate) -> dict[str, Any]:
     }
 
 
-@bp.get("/v1/review/revisions/<id:revision_id>/duplicates")
-def revision_duplicates(revision_id: int):
+def _revision_id(raw: str) -> int:
+    """The revision id of the path: a number a revision can have, else 404 like an unknown one.
+
+    Read here rather than by the ``id`` converter: for a number past it, werkzeug answers
+    405 (the other method's rule on the same path), which would be a wrong answer.
+    """
+    value = bounded_int(raw, 1, MAX_ID)
+    if value is None:
+        raise NotFound("revision-not-found", id=raw)
+    return value
+
+
+@bp.get("/v1/review/revisions/<revision_id>/duplicates")
+def revision_duplicates(revision_id: str):
     """The likely duplicates of a revision the reviewer may read, probable first."""
-    session, node = db_session(), get_node(current_app)
-    revision, listing = reviews.read_revision(session, _reviewer(), revision_id, node=node)
+    session, node, actor = db_session(), get_node(current_app), _reviewer()
+    rid = _revision_id(revision_id)
+    revision, listing = reviews.read_revision(session, actor, rid, node=node)
     found = likely_duplicates(
         session, parse_json(revision.document), exclude_id=listing.id, bands=node.duplicate_bands
     )
@@ -66,18 +80,19 @@ def revision_duplicates(revision_id: int):
     )
 
 
-@bp.post("/v1/review/revisions/<id:revision_id>/duplicates")
-def decide_duplicate(revision_id: int):
+@bp.post("/v1/review/revisions/<revision_id>/duplicates")
+def decide_duplicate(revision_id: str):
     """ "Same business" (merge) or "not the same" for one candidate of a pending revision."""
     actor, session, node = _reviewer(), db_session(), get_node(current_app)
+    rid = _revision_id(revision_id)
     decision, other = _decision_body()
-    reviews.read_revision(session, actor, revision_id, node=node)  # 404 outside the scope
+    reviews.read_revision(session, actor, rid, node=node)  # 404 outside the scope
     try:
         if decision == "distinct":
-            pair = merges.mark_distinct(session, actor, revision_id, other, node=node)
+            pair = merges.mark_distinct(session, actor, rid, other, node=node)
             answer = {"decision": decision, "listings": [pair.listing_a, pair.listing_b]}
         else:
-            merged, survivor = merges.merge_duplicate(session, actor, revision_id, other, node=node)
+            merged, survivor = merges.merge_duplicate(session, actor, rid, other, node=node)
             answer = {"decision": decision, "merged": merged.id, "merged_into": survivor.id}
     except NotFound:  # the revision was found above: the other listing is unknown
         errors = [("/other", "is not a listing of this node")]

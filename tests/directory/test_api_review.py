@@ -69,6 +69,10 @@ def test_a_focal_point_lists_and_decides_duplicates_through_the_api(app):
     abroad = _token(app, add_account(app, Role.FOCAL_POINT, "TH"))
     assert api.get(url, headers=abroad).status_code == 404  # outside the scope: not there
     assert api.post(url, json={"decision": "same", "other": kept}).status_code == 401
+    huge = api.post(
+        "/api/v1/review/revisions/2147483648/duplicates", json={"decision": "same"}, headers=auth
+    )
+    assert huge.status_code == 404 and huge.json["type"].endswith(":revision-not-found")
 
     done = api.post(url, json={"decision": "distinct", "other": kept}, headers=auth)
     assert done.status_code == 200 and done.json["listings"] == sorted([kept, namesake_id])
