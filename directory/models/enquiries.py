@@ -150,3 +150,4 @@ class SavedSearch(SQLModel, table=True):
     confirmed_at: datetime | None = None
     checked_at: datetime | None = None  # listings created after this are new to the buyer
     mailed_at: datetime | None = None
+    paused_at: datetime | None = None  # the buyer paused the mails (My saved searches)

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlmodel import Session
 
 from directory import permissions
@@ -323,6 +323,21 @@ def enquiry_for_status(session: Session, token: str, secret_key: str) -> Enquiry
 
 def _by_uid(session: Session, uid: str) -> Enquiry | None:
     return session.execute(select(Enquiry).where(Enquiry.uid == uid[:80])).scalar_one_or_none()
+
+
+def sent_enquiries(session: Session, actor: User, node: Node) -> list[Enquiry]:
+    """The enquiries the actor sent from this node, newest first: signed in, or from their
+    confirmed address before they signed in (this node alone holds the buyer's address)."""
+    mine = Enquiry.sender_user_id == actor.id
+    if actor.email_confirmed_at is not None:
+        mine = or_(mine, Enquiry.sender_email == actor.email)
+    stmt = (
+        select(Enquiry)
+        .where(Enquiry.sender_node == node.id, mine)
+        .order_by(Enquiry.created_at.desc(), Enquiry.id.desc())
+        .limit(500)
+    )
+    return list(session.execute(stmt).scalars())
 
 
 def received_enquiries(session: Session, actor: User, node: Node) -> list[tuple[Enquiry, Listing]]:

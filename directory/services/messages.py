@@ -30,6 +30,7 @@ MESSAGES: dict[str, str] = {
     "peer-token-not-found": N_("no peer token %(id)s"),
     "personal-token-not-found": N_("token %(id)s not found"),
     "claim-not-found": N_("no claim %(id)s"),
+    "saved-search-not-found": N_("no saved search %(id)s"),
     # not allowed
     "create-owner-only": N_("only SME owners create listings"),
     "edit-not-allowed": N_("you may not edit this listing"),

@@ -11,10 +11,10 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from directory.models import Listing, SavedSearch
+from directory.models import Listing, SavedSearch, User
 from directory.models.base import as_utc, utcnow
 from directory.services.accounts import EMAIL_RE, normalize_email
-from directory.services.errors import InvalidRecord, InvalidTransition
+from directory.services.errors import InvalidRecord, InvalidTransition, NotFound
 from directory.services.search import SearchFilters, search_listings
 from schemas import ValidationIssue
 
@@ -79,10 +79,11 @@ def filters_of(saved: SavedSearch) -> SearchFilters:
 
 
 def due_searches(session: Session, now: datetime | None = None) -> list[SavedSearch]:
-    """Confirmed searches not mailed within the last day."""
+    """Confirmed searches, not paused, not mailed within the last day."""
     now = now or utcnow()
     stmt = select(SavedSearch).where(
         SavedSearch.confirmed_at.is_not(None),
+        SavedSearch.paused_at.is_(None),
         (SavedSearch.mailed_at.is_(None)) | (SavedSearch.mailed_at <= now - timedelta(days=1)),
     )
     return list(session.execute(stmt).scalars())
@@ -116,3 +117,43 @@ def stop_search(session: Session, saved: SavedSearch) -> None:
     """Forget a saved search (the link in every mail)."""
     session.delete(saved)
     session.flush()
+
+
+def searches_of(session: Session, actor: User) -> list[SavedSearch]:
+    """The saved searches of a signed-in buyer: those of their confirmed address, newest first."""
+    if actor.email_confirmed_at is None:
+        return []
+    stmt = (
+        select(SavedSearch)
+        .where(SavedSearch.email == normalize_email(actor.email))
+        .order_by(SavedSearch.created_at.desc(), SavedSearch.id.desc())
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def own_search(session: Session, actor: User, saved_id: int) -> SavedSearch:
+    """One of the actor's saved searches; NotFound for anybody else's."""
+    saved = session.get(SavedSearch, saved_id)
+    if saved is None or saved not in searches_of(session, actor):
+        raise NotFound("saved-search-not-found", id=saved_id)
+    return saved
+
+
+def pause_search(session: Session, actor: User, saved_id: int, *, paused: bool) -> SavedSearch:
+    """Pause a saved search's mails, or resume them: listings created while it was paused
+    are not mailed afterwards (the check point moves to the resumption)."""
+    saved = own_search(session, actor, saved_id)
+    now = utcnow()
+    if paused and saved.paused_at is None:
+        saved.paused_at = now
+    elif not paused and saved.paused_at is not None:
+        saved.paused_at = None
+        saved.checked_at = now
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def delete_search(session: Session, actor: User, saved_id: int) -> None:
+    """Delete one of the actor's saved searches."""
+    stop_search(session, own_search(session, actor, saved_id))

@@ -9,6 +9,7 @@ def register(app: Flask) -> None:
     """Attach health check, sign-in, language switch, public, browse, listing and review pages."""
     from directory.web.auth import bp as auth_bp
     from directory.web.browse import bp as browse_bp
+    from directory.web.buyer import bp as buyer_bp
     from directory.web.enquiries import bp as enquiries_bp
     from directory.web.health import bp as health_bp
     from directory.web.i18n import bp as i18n_bp
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     for bp in (health_bp, auth_bp, i18n_bp, public_bp, browse_bp, listings_bp, review_bp, trust_bp):
         app.register_blueprint(bp)
     app.register_blueprint(enquiries_bp)
+    app.register_blueprint(buyer_bp)
     from directory.web import page_cache
     from directory.web.errors import register_error_pages
 

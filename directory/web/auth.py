@@ -56,6 +56,8 @@ NAV_ENDPOINTS = {
     "search": ("public.search", "public.index"),
     "my_listings": ("listings.mine", "listings.index"),
     "my_enquiries": ("enquiries.inbox",),
+    "sent_enquiries": ("buyer.sent_enquiries",),
+    "saved_searches": ("buyer.saved_searches",),
     "enquiry_counts": ("enquiries.senders",),
     "review_queue": ("review.queue", "review.index"),
     "admin": ("admin_users.users",),
