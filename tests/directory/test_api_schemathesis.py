@@ -88,4 +88,4 @@ def test_schemathesis_with_every_check_finds_nothing(app, live_server, draft_dat
     (tmp_path / "schemathesis.txt").write_text(result.stdout + result.stderr, encoding="utf-8")
     summary = result.stdout.split("SUMMARY")[-1]
     assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-2000:]
-    assert "Tested: 12" in summary and "failure" not in summary.replace("0 failures", "")
+    assert "Tested: 14" in summary and "failure" not in summary.replace("0 failures", "")
