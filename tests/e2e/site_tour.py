@@ -14,11 +14,12 @@ from directory.context import get_node
 from directory.db import new_session
 from directory.models import Listing, Role
 from directory.records import business_data
-from directory.services import claims, freshness
+from directory.services import claims, freshness, saved_searches
 from directory.services import enquiries as enquiry_svc
 from directory.services import listings as listing_svc
 from directory.services import tokens as token_svc
 from directory.services.bulk import import_records, system_admin
+from directory.services.search import SearchFilters
 from directory.sync_store.store import SqlSyncStore
 from sync.peers import PeerSpec
 from sync.runner import run_peer
@@ -125,6 +126,10 @@ def build_site(app, feed) -> Tour:
     feed.docs[:] = [peer_doc("th", n) for n in range(2)] + [bad]
     run_peer(SqlSyncStore(engine, node), PeerSpec(id="th", base_url=feed.url), FAST, "pull")
     enquiry, status = _enquiry(app, published)
+    with new_session(engine, write=True) as session:  # the owner's own saved search
+        saved = saved_searches.save_search(session, owner, SearchFilters(hs_code="1006"), "km", 5)
+        saved_searches.confirm_search(session, saved)
+        session.commit()
     tour = Tour({Role.OWNER: owner, Role.FOCAL_POINT: focal, Role.ADMIN: admin})
     docs = [load_example(n) for n in (*EXAMPLES, IMPORTED)] + feed.docs + [ENQUIRY]
     tour.written = sorted({text for doc in docs for text in _strings(doc)})
@@ -156,6 +161,8 @@ def build_site(app, feed) -> Tour:
         (None, "/enquiries/confirm/any-token", 200),
         (Role.OWNER, "/my/enquiries", 200),
         (Role.OWNER, f"/my/enquiries/{enquiry}", 200),
+        (Role.OWNER, "/my/sent-enquiries", 200),
+        (Role.OWNER, "/my/saved-searches", 200),
         (Role.FOCAL_POINT, "/review/enquiries", 200),
         (Role.OWNER, "/account/password", 200),
         (Role.OWNER, "/account/tokens", 200),
