@@ -17,6 +17,14 @@ Each import runs the real command (``directory.cli``) in a subprocess with its o
 on a pipe, timed from the call to its exit (modules imported and validators compiled
 beforehand, as for the pull). Goal: each import's records/s >= the full pull's.
 
+``--search-index`` emulates the write paths before the full-text index (issue 12): with
+``compare`` each size is pulled and imported twice, into databases as migrated and into
+databases whose search index objects (SQLite's FTS5 tables and their triggers, PostgreSQL's
+generated tsvector column and the GIN indexes) were dropped after migrating, and the
+rates with the index are printed as ratios of those without it (goal >= 0.9x). The search
+words are still computed in Python in both (``listing_columns``), so this is the cost of
+the index itself.
+
 Each line also gives CPU seconds (user + system) of each side's own processes: the
 raw loop, the puller plus the feed server, the import command. On a machine shared
 with other jobs these move less than wall-clock times; the database server's CPU
@@ -38,10 +46,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_db import drop_pg  # noqa: E402
 from bench_sync import Databases, pull, raw_ceiling, seed_source, start_source  # noqa: E402
 
 from directory.db import make_engine, new_session  # noqa: E402
 from directory.fileformats import write_jsonl  # noqa: E402
+from directory.search.index import drop_search_index  # noqa: E402
 from directory.services.bulk import iter_published  # noqa: E402
 
 IMPORTER = """
@@ -101,6 +111,63 @@ def run_import(config: Path, path: Path, n: int) -> dict:
     return result
 
 
+def without_search_index(url: str) -> str:
+    """Drop the full-text index objects of a migrated database (the write path before them)."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        drop_search_index(conn)
+    engine.dispose()
+    return url
+
+
+def writes(dbs: Databases, tmp: Path, n: int, page: int, source: str, data: Path, tag: str,
+           prepare=lambda url: url) -> dict:  # fmt: skip
+    """Full pull, import of replicas and import of own records into fresh databases."""
+    proc, base, token = start_source(source, tmp)
+    try:
+        full = pull(prepare(dbs.new(f"kh{tag}{n}")), base, token, page, proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait()
+    replica = run_import(write_config(tmp, "kh", prepare(dbs.new(f"imkh{tag}{n}"))), data, n)
+    own = run_import(write_config(tmp, "th", prepare(dbs.new(f"imth{tag}{n}"))), data, n)
+    return {"pull": full, "replicas": replica, "own": own}
+
+
+def compare_index(dbs: Databases, tmp: Path, sizes: list[int], page: int, rounds: int) -> None:
+    """Each write path with and without the search index in one run; rounds alternate
+    which goes first, as the load of a shared machine drifts."""
+    for n in sizes:
+        source = dbs.new(f"th{n}")
+        seed_source(source, n)
+        data = tmp / f"th{n}.jsonl"
+        assert export_file(source, data) == n
+        for number in range(rounds):
+            tag = f"{number}_"
+            if number % 2 == 0:
+                bare = writes(dbs, tmp, n, page, source, data, tag + "b", without_search_index)
+                indexed = writes(dbs, tmp, n, page, source, data, tag + "i")
+            else:
+                indexed = writes(dbs, tmp, n, page, source, data, tag + "i")
+                bare = writes(dbs, tmp, n, page, source, data, tag + "b", without_search_index)
+            _print_comparison(n, bare, indexed)
+            for url in dbs.made[-6:]:  # this round's databases: keep the server's disk light
+                drop_pg(url)
+            del dbs.made[-6:]
+
+
+def _print_comparison(n: int, bare: dict, indexed: dict) -> None:
+    parts = []
+    for path in ("pull", "replicas", "own"):
+        b, i = bare[path], indexed[path]
+        parts.append(
+            f"{path} {n / b['seconds']:5.0f}/s -> {n / i['seconds']:5.0f}/s"
+            f" = {b['seconds'] / i['seconds']:.2f}x"
+            f" [CPU {b['cpu']:.2f} -> {i['cpu']:.2f} s = {b['cpu'] / i['cpu']:.2f}x]"
+        )
+    print(f"n={n:>7} without -> with the search index: " + " | ".join(parts), flush=True)
+
+
 def run(dbs: Databases, tmp: Path, sizes: list[int], page: int) -> None:
     for n in sizes:
         source = dbs.new(f"th{n}")
@@ -141,6 +208,13 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--page", type=int, default=1000)
     parser.add_argument("--db-prefix", default="smedir_bench_import", help="PostgreSQL names")
+    parser.add_argument(
+        "--search-index",
+        choices=["on", "compare"],
+        default="on",
+        help="compare: each write path also without the full-text index objects",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="with --search-index compare")
     args = parser.parse_args()
     print(f"# {platform.processor() or platform.machine()}, Python {platform.python_version()},"
           f" {os.cpu_count()} CPUs, backend {args.db}, page {args.page},"
@@ -148,7 +222,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         dbs = Databases(args.db, Path(tmp), args.db_prefix)
         try:
-            run(dbs, Path(tmp), [int(s) for s in args.sizes.split(",")], args.page)
+            sizes = [int(s) for s in args.sizes.split(",")]
+            if args.search_index == "compare":
+                compare_index(dbs, Path(tmp), sizes, args.page, args.rounds)
+            else:
+                run(dbs, Path(tmp), sizes, args.page)
         finally:
             dbs.close()
         print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

@@ -322,15 +322,21 @@ def write_listings(
         )
         log.append((seq, rid, version, deleted, stamp))
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    if inserts:
-        columns = ", ".join((*LISTING_COLUMNS, "id", "created_at"))
-        marks = ", ".join([mark] * (len(LISTING_COLUMNS) + 2))
-        sql = f"INSERT INTO listings ({columns}) VALUES ({marks})"
-        conn.exec_driver_sql(sql, [(*row, stamp) for row in rows[: len(inserts)]])
+    if conn.dialect.name == "sqlite":
+        _sqlite_write_rows(
+            conn, [(*row, stamp) for row in rows[: len(inserts)]], rows[len(inserts) :]
+        )
+    else:
+        if inserts:
+            columns = ", ".join((*LISTING_COLUMNS, "id", "created_at"))
+            marks = ", ".join([mark] * (len(LISTING_COLUMNS) + 2))
+            sql = f"INSERT INTO listings ({columns}) VALUES ({marks})"
+            conn.exec_driver_sql(sql, [(*row, stamp) for row in rows[: len(inserts)]])
+        if updates:
+            assignments = ", ".join(f"{c} = {mark}" for c in LISTING_COLUMNS)
+            sql = f"UPDATE listings SET {assignments} WHERE id = {mark}"
+            conn.exec_driver_sql(sql, rows[len(inserts) :])
     if updates:
-        assignments = ", ".join(f"{c} = {mark}" for c in LISTING_COLUMNS)
-        sql = f"UPDATE listings SET {assignments} WHERE id = {mark}"
-        conn.exec_driver_sql(sql, rows[len(inserts) :])
         _expire_cached(session, [doc["id"] for doc in updates])
     store_match_keys(conn, {doc["id"]: match_keys(doc) for doc in inserts}, fresh=True)
     store_match_keys(conn, {doc["id"]: match_keys(doc) for doc in updates})
@@ -339,6 +345,40 @@ def write_listings(
         f"VALUES ({', '.join([mark] * 5)})"
     )
     conn.exec_driver_sql(sql, log)
+
+
+SQLITE_MAX_VARIABLES = 32_766  # SQLite's default limit of bound parameters in one statement
+
+
+def _sqlite_write_rows(conn, inserts: list[tuple], updates: list[tuple]) -> None:
+    """Insert and update listing rows on SQLite with one statement per up to ~1,000 rows.
+
+    Not ``executemany``: SQLite runs that as one statement per row, and each statement
+    that fires the search triggers opens a statement savepoint, at which FTS5 writes
+    its pending words to disk as a new segment (``fts5SavepointMethod``). A page of
+    1,000 rows therefore made 2,000 one-row index segments to merge, which cost more
+    than the rest of the write; one statement per chunk flushes once per chunk.
+    """
+    width = len(LISTING_COLUMNS) + 2
+    size = SQLITE_MAX_VARIABLES // width
+    row = f"({', '.join(['?'] * width)})"
+    columns = ", ".join((*LISTING_COLUMNS, "id", "created_at"))
+    for start in range(0, len(inserts), size):
+        part = inserts[start : start + size]
+        sql = f"INSERT INTO listings ({columns}) VALUES {', '.join([row] * len(part))}"
+        conn.exec_driver_sql(sql, tuple(value for values in part for value in values))
+    width -= 1  # an update row has no created_at
+    size = SQLITE_MAX_VARIABLES // width
+    row = f"({', '.join(['?'] * width)})"
+    names = ", ".join((*LISTING_COLUMNS, "id"))
+    assignments = ", ".join(f"{c} = v.{c}" for c in LISTING_COLUMNS)
+    for start in range(0, len(updates), size):
+        part = updates[start : start + size]
+        sql = (
+            f"WITH v ({names}) AS (VALUES {', '.join([row] * len(part))}) "
+            f"UPDATE listings SET {assignments} FROM v WHERE listings.id = v.id"
+        )
+        conn.exec_driver_sql(sql, tuple(value for values in part for value in values))
 
 
 _SHARE_PUBLIC = LISTING_EXTRACTED_COLUMNS.index("share_public")

@@ -302,6 +302,33 @@ def test_the_index_follows_updates_and_withdrawals(session, node):
             session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')"))
 
 
+def test_the_index_follows_a_batch_of_inserts_and_updates(session, node):
+    """A pull's page is written in a few multi-row statements: every row keeps its own words."""
+    names = ["Kampot Pepper Farm", "Kep Crab House", "Siem Reap Silk", "Takeo Honey"]
+    docs = [make_doc(f"b{i}", en=name) for i, name in enumerate(names)]
+    apply_remote_changes(session, docs[:3], node=node, source_peer="th")
+    session.commit()
+    assert [ids(session, w) for w in ("pepper", "crab", "silk")] == [
+        ["th:b0"],
+        ["th:b1"],
+        ["th:b2"],
+    ]
+    renamed = [
+        {**docs[0], "version": 2, "names": {"en": "Mondulkiri Coffee"}},
+        {**docs[2], "version": 2, "names": {"en": "Kratie Rice Mill"}},
+    ]
+    apply_remote_changes(session, [docs[3], *renamed], node=node, source_peer="th")
+    session.commit()
+    assert ids(session, "pepper") == [] and ids(session, "silk") == []
+    assert [ids(session, w) for w in ("coffee", "crab", "kratie", "honey")] == [
+        ["th:b0"], ["th:b1"], ["th:b2"], ["th:b3"]
+    ]  # fmt: skip
+    assert ids(session, "ulkir") == ["th:b0"]  # the substring index followed too
+    if session.get_bind().dialect.name == "sqlite":
+        for table in ("listings_fts", "listings_trgm"):
+            session.execute(text(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')"))
+
+
 def test_counts_are_capped(session, monkeypatch):
     import directory.services.search as search
 
