@@ -357,6 +357,12 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--requests", type=int, default=200, help="per class, concurrency 1")
+    parser.add_argument(
+        "--raw-requests", type=int, help="bare ranked queries per class (default --requests)"
+    )
+    parser.add_argument(
+        "--cold-requests", type=int, help="uncached searches per class (default --requests / 4)"
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="per class, concurrency 8")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
@@ -396,7 +402,7 @@ def main() -> None:
             try:
                 for name in args.classes.split(","):
                     targets = urls(name)
-                    raw = raw_index(url, name, args.requests)
+                    raw = raw_index(url, name, args.raw_requests or args.requests)
                     lat = latency(base, targets, args.requests)
                     rps, client_cores, server_ms = throughput(
                         base, targets, args.concurrency, args.seconds, proc.pid
@@ -404,7 +410,7 @@ def main() -> None:
                     changed, changed_ms = after_change(
                         url, base, targets, args.changes, args.pause, proc.pid
                     )
-                    cold = uncached(url, name, max(20, args.requests // 4))
+                    cold = uncached(url, name, args.cold_requests or max(20, args.requests // 4))
                     print(
                         f"| {name} | {p95(raw) * 1000:.1f} ms | {p95(lat) * 1000:.1f} ms "
                         f"| {statistics.median(lat) * 1000:.1f} ms | {rps:.0f} "
