@@ -300,6 +300,7 @@ class Counted:
     spent: float = 0.0  # seconds counting took
     updating: bool = False  # total and facets are earlier data's, being counted again
     go: threading.Event | None = None  # set it to start that recount now
+    anchors: dict[int, list] = field(default_factory=dict)  # see _anchor
 
 
 def _counts(session, dialect, filters, terms, where, params, facets, stale_after_ms) -> Counted:
@@ -472,6 +473,7 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
             skip -= rows_in_tier  # a page number past this whole band: no need to read it
             continue
         tier_params = {**params, **tier.params, "limit": skip + need - len(found)}
+        start_at = 0  # the band's rows before the first one read
         conditions = [*where, tier.match_sql, freshness]
         resume = number == start[0] and start[2] is not None
         if resume:
@@ -485,7 +487,12 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
                 sql += " WHERE (k, rid) > (:after_key, :after_rid)"
             sql += " ORDER BY k, rid LIMIT :limit"
         else:  # too many to rank: read them in the index's own order
-            if resume:
+            if not resume and skip:  # a page number: start at the last anchor before it
+                start_at, anchor = _anchor(counted, number, skip)
+                if anchor is not None:
+                    skip -= start_at
+                    tier_params.update(after_rid=anchor, limit=skip + need - len(found))
+            if resume or start_at:
                 conditions.append(tier.after)
             sql = (
                 f"SELECT {tier.ident}, 0.0 FROM {tier.from_sql} "
@@ -493,7 +500,9 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
             )
         rows = session.execute(text(sql), tier_params).all()
         if len(rows) < tier_params["limit"] and not resume:  # the whole band was read
-            counted.tier_rows[number] = len(rows)
+            counted.tier_rows[number] = start_at + len(rows)
+        if size > RANK_MAX and not resume:
+            _keep_anchors(counted, number, start_at, rows)
         dropped = min(skip, len(rows))
         skip -= dropped
         found += [(number, float(key), rid) for rid, key in rows[dropped:]]
@@ -502,6 +511,34 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
     if not found:
         return []
     return _hits(session, dialect, found)
+
+
+ANCHOR_EVERY = 20  # a band read in index order keeps the identity of every 20th row
+MAX_ANCHORS = 1_000
+
+
+def _anchor(counted: Counted, number: int, skip: int) -> tuple[int, Any]:
+    """(rows before it, identity) of the last known row ending a block of ``ANCHOR_EVERY``
+    at or before ``skip`` rows into a band read in index order, or (0, None).
+
+    A page number inside such a band skips rows with OFFSET, and on PostgreSQL a sparse
+    band walks the primary key past every row that is not a hit: page 200 of "and"
+    read 780,000 rows at 1,000,000 listings. Rows read once leave anchors (cached with
+    the counts, for the same data and filters), from which a later page seeks by the
+    band's keyset condition, as the "Next" cursor does.
+    """
+    anchors = counted.anchors.get(number, ())
+    blocks = min(skip // ANCHOR_EVERY, len(anchors))
+    return (blocks * ANCHOR_EVERY, anchors[blocks - 1]) if blocks else (0, None)
+
+
+def _keep_anchors(counted: Counted, number: int, start_at: int, rows: list) -> None:
+    """Remember the anchors among ``rows``, read from ``start_at`` rows into the band."""
+    known = counted.anchors.get(number, [])
+    ends = [rid for i, (rid, _) in enumerate(rows, start=start_at + 1) if i % ANCHOR_EVERY == 0]
+    anchors = known[: start_at // ANCHOR_EVERY] + ends
+    if len(anchors) > len(known):  # replaced whole: other threads may read the old list
+        counted.anchors[number] = anchors[:MAX_ANCHORS]
 
 
 def _hits(session, dialect, found: list[tuple[int, float, Any]]) -> list[Hit]:

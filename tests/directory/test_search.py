@@ -231,6 +231,34 @@ def test_page_numbers_skip_whole_bands_once_counted(engine):
         assert [h.id for h in page] == everything[15:20]
 
 
+def test_page_numbers_in_a_band_read_in_index_order_seek_from_anchors(engine, monkeypatch):
+    from sqlalchemy import event
+
+    import directory.services.search as search
+    from directory.db import new_session
+
+    monkeypatch.setattr(search, "RANK_MAX", 5)  # the bands of "rice" are read unranked
+    monkeypatch.setattr(search, "ANCHOR_EVERY", 3)
+    with new_session(engine, write=True) as write:
+        publish(write, random_docs(80))
+    filters = SearchFilters(q="rice")
+    with new_session(engine) as read:
+        everything = [h.id for h in search_listings(read, filters, per_page=100).items]
+    assert len(everything) > 25
+    seeks = []
+
+    @event.listens_for(engine, "before_execute")
+    def seen(conn, clause, multiparams, params, options):
+        bound = multiparams[0] if multiparams and isinstance(multiparams[0], dict) else params
+        seeks.append("after_rid" in (bound or {}))
+
+    for number in (5, 2, 6, 3, 1, 7, 4, 5):  # the first leaves anchors, later ones use them
+        with new_session(engine) as read:
+            page = search_listings(read, filters, page=number, per_page=4).items
+        assert [h.id for h in page] == everything[(number - 1) * 4 : number * 4], number
+    assert any(seeks)
+
+
 def test_substrings_inside_words_are_looked_up_only_when_words_find_few(session):
     from directory.search.queries import SUBSTRING_BELOW
 
