@@ -9,12 +9,13 @@ readers never wait for writers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
@@ -87,3 +88,28 @@ def transaction(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+    """Insert plain tuples in ``columns`` order, in the connection's transaction.
+
+    PostgreSQL takes them through ``COPY ... FROM STDIN`` (psycopg formats the rows in
+    C; the server skips the per-row statement work of an ``executemany``), SQLite
+    through the driver's ``executemany``. A refused row raises ``DBAPIError`` either
+    way, so a savepoint around the call (``apply_isolated``) can answer it.
+    """
+    if not rows:
+        return
+    names = ", ".join(columns)
+    if conn.dialect.name != "postgresql":
+        marks = ", ".join(["?" if conn.dialect.paramstyle == "qmark" else "%s"] * len(columns))
+        conn.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+        return
+    sql = f"COPY {table} ({names}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    try:
+        with driver.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as exc:  # as SQLAlchemy wraps its own statements
+        raise DBAPIError.instance(sql, None, exc, conn.dialect.loaded_dbapi.Error) from exc

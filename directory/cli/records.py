@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
@@ -24,7 +24,13 @@ from directory.cli.progress import make_progress
 from directory.db import new_session, transaction
 from directory.fileformats import FileItem, detect_format, read_items, write_csv, write_jsonl
 from directory.node import Node
-from directory.services.bulk import import_records, iter_published, system_admin
+from directory.services.bulk import (
+    Prepared,
+    import_records,
+    iter_published,
+    prepare_records,
+    system_admin,
+)
 from directory.services.isolation import apply_isolated
 from schemas import validate
 from sync.outcomes import Outcome
@@ -133,11 +139,15 @@ def run_import(
     counts: Counter = Counter({o.value: 0 for o in Outcome})
     rejects = None
     bar = make_progress(f"importing {path.name}", _count_records(path), progress, progress_every)
-    for batch in read_batches(path, batch_size):
+    # a review import publishes nothing, so there is nothing to compute ahead for it
+    prepare = None if review else lambda docs: prepare_records(docs, node)
+    for batch, prepared in read_batches(path, batch_size, prepare):
         for item in batch:
             if item.unreadable:  # one line naming the file and line; what came before imports
                 click.echo(f"{path}:{item.line}: {item.error}", err=True)
-        rejects = _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path)
+        rejects = _import_batch(
+            engine, node, actor, batch, prepared, review, counts, rejects, rejects_path
+        )
         bar.update(len(batch))
     bar.finish()
     if rejects is not None:
@@ -145,25 +155,31 @@ def run_import(
     return +counts
 
 
-def read_batches(path: Path, size: int) -> Iterator[list[FileItem]]:
-    """The file's items in batches, the next one read and parsed in a background thread.
+def read_batches(
+    path: Path, size: int, prepare: Callable[[list], Prepared] | None = None
+) -> Iterator[tuple[list[FileItem], Prepared | None]]:
+    """The file's items in batches, the next one read, parsed and prepared in a thread.
 
-    Parsing holds the GIL, but the database driver releases it while it writes, so
-    reading batch n + 1 overlaps storing batch n (as a pull fetches its next page).
+    ``prepare`` gets the batch's parsed documents (``prepare_records``: validation,
+    extracted columns, match keys). That work holds the GIL, but the database
+    driver releases it while it writes, so preparing batch n + 1 overlaps storing
+    batch n (as a pull fetches its next page).
     """
     items = read_items(path)
 
-    def next_batch() -> list[FileItem]:
-        return list(islice(items, size))
+    def next_batch() -> tuple[list[FileItem], Prepared | None]:
+        batch = list(islice(items, size))
+        docs = [item.document for item in batch if not item.error]
+        return batch, prepare(docs) if prepare and docs else None
 
     with ThreadPoolExecutor(1, thread_name_prefix="import-read") as pool:
         ahead = pool.submit(next_batch)
-        while batch := ahead.result():
+        while (got := ahead.result())[0]:
             ahead = pool.submit(next_batch)
-            yield batch
+            yield got
 
 
-def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_path):
+def _import_batch(engine, node, actor, batch, prepared, review, counts, rejects, rejects_path):
     failed: list[tuple[FileItem, list[dict]]] = []
     parsed = [item for item in batch if not item.error]
     for item in batch:
@@ -174,7 +190,9 @@ def _import_batch(engine, node, actor, batch, review, counts, rejects, rejects_p
         docs = [item.document for item in parsed]
         results = apply_isolated(
             session,
-            lambda part: import_records(session, actor, part, node=node, review=review),
+            lambda part: import_records(
+                session, actor, part, node=node, review=review, prepared=prepared
+            ),
             docs,
         )
         for item, result in zip(parsed, results, strict=True):

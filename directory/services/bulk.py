@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from directory import permissions
+from directory.db import insert_rows
 from directory.models import (
     Listing,
     ListingState,
@@ -24,6 +25,7 @@ from directory.records import (
     business_data,
     canonical_json,
     is_tombstone,
+    listing_values,
     parse_json,
     registration_record_id,
 )
@@ -31,6 +33,7 @@ from directory.services.changes import (
     ApplyResult,
     apply_remote_changes,
     bound_timestamp,
+    isic_sections,
     select_by_ids,
     write_listings,
 )
@@ -41,7 +44,7 @@ from directory.services.listings import (
     publish_revision,
     tombstone_listing,
 )
-from directory.services.match_keys import index_pending
+from directory.services.match_keys import index_pending, match_keys
 from schemas import ValidationIssue, validate_record
 from sync.outcomes import Outcome
 
@@ -57,19 +60,66 @@ def system_admin() -> User:
     return User(id=None, email="cli@localhost", role=Role.ADMIN, display_name="smedir CLI")
 
 
+class NewRecord(NamedTuple):
+    """A valid record of this node as version 1, with what its rows need computed ahead."""
+
+    doc: dict  # the record with its envelope but ``updated_at`` (set when it is published)
+    values: tuple  # ``listing_values``: the extracted columns
+    keys: set[str]  # ``match_keys``: the duplicate-candidate keys
+    revision: str  # ``revision_json``: the text of its import revision
+
+
+# id() of a batch's document -> its NewRecord, or None when it is not a valid record of
+# this node (invalid, a tombstone, another origin's): the slow paths take those
+Prepared = Mapping[int, NewRecord | None]
+
+
+def prepare_records(docs: list[Any], node: Node) -> dict[int, NewRecord | None]:
+    """Check a batch's records of this node and compute their rows, before the write.
+
+    ``smedir import`` runs this in its read-ahead thread on the next batch while the
+    current one is written, so the Python work overlaps the database's (as a pull's
+    fetch of the next page does). Pure: it reads nothing from the database.
+    """
+    prepared: dict[int, NewRecord | None] = {}
+    for doc in docs:
+        rid = _local_id(doc, node)
+        prepared[id(doc)] = new_record(doc, rid, node) if rid else None
+    return prepared
+
+
+def new_record(doc: dict, rid: str, node: Node) -> NewRecord:
+    """``doc`` of this node as version ``1`` of record ``rid``, with its rows' values."""
+    full = {**doc, "id": rid, "origin": node.id, "version": 1}
+    return NewRecord(
+        full, listing_values(full, isic_sections()), match_keys(full), revision_json(full)
+    )
+
+
 def import_records(
-    session: Session, actor: User, docs: list[Any], *, node: Node, review: bool = False
+    session: Session,
+    actor: User,
+    docs: list[Any],
+    *,
+    node: Node,
+    review: bool = False,
+    prepared: Prepared | None = None,
 ) -> list[ApplyResult]:
-    """Import a batch: new, unchanged and other-origin records in bulk, the rest one by one."""
+    """Import a batch: new, unchanged and other-origin records in bulk, the rest one by one.
+
+    ``prepared`` (``prepare_records`` of these documents, or of a batch holding them)
+    saves checking and computing them again.
+    """
     if not permissions.can_import(actor):
         raise PermissionDenied("import-admin-only")
     results: list[ApplyResult | None] = [None] * len(docs)
-    fresh = _sort_own_records(session, docs, results, node=node, review=review)
-    new_docs = []
-    for rid, i in fresh.items():  # publish_new_records sets updated_at, the last system field
-        new_docs.append({**docs[i], "id": rid, "origin": node.id, "version": 1})
+    prepared = prepared or {}
+    fresh = _sort_own_records(session, docs, results, node=node, review=review, prepared=prepared)
+    new_records = []
+    for rid, i in fresh.items():
+        new_records.append(prepared.get(id(docs[i])) or new_record(docs[i], rid, node))
         results[i] = ApplyResult(rid, 1, Outcome.CREATED)
-    publish_new_records(session, actor, new_docs)
+    publish_new_records(session, actor, new_records)
     replicas = [i for i, doc in enumerate(docs) if results[i] is None and _is_replica(doc, node)]
     if replicas:  # other origins: applied by the version rule, in bulk as a pull does
         applied = apply_remote_changes(
@@ -84,12 +134,25 @@ def import_records(
 
 
 def _sort_own_records(
-    session: Session, docs: list[Any], results: list, *, node: Node, review: bool
+    session: Session,
+    docs: list[Any],
+    results: list,
+    *,
+    node: Node,
+    review: bool,
+    prepared: Prepared,
 ) -> dict[str, int]:
     """Valid records of this node: mark those equal to the published data UNCHANGED (as
     ``import_record`` would, so re-importing a file is a bulk read) and return the ones
     never seen (id -> index; publishing them is a bulk write unless ``review``)."""
-    ids = {i: rid for i, doc in enumerate(docs) if (rid := _local_id(doc, node))}
+    ids = {}
+    for i, doc in enumerate(docs):
+        if id(doc) in prepared:
+            rid = record.doc["id"] if (record := prepared[id(doc)]) else None
+        else:
+            rid = _local_id(doc, node)
+        if rid:
+            ids[i] = rid
     sql = "SELECT id, version, document FROM listings WHERE id IN"
     held = {rid: (v, text) for rid, v, text in select_by_ids(session, sql, list(set(ids.values())))}
     fresh: dict[str, int] = {}
@@ -131,27 +194,23 @@ def revision_json(doc: dict) -> str:
     return canonical_json(business_data(doc))
 
 
-def publish_new_records(session: Session, actor: User, docs: list[dict]) -> None:
+def publish_new_records(session: Session, actor: User, records: list[NewRecord]) -> None:
     """Publish never-seen records of this node as version 1, with their revisions, in bulk."""
-    if not docs:
+    if not records:
         return
     now = utcnow()
     updated_at = isoformat_z(now)
-    stamped = [{**doc, "updated_at": updated_at} for doc in docs]
-    write_listings(session, stamped, [], source_peer=None)
+    stamped = [{**record.doc, "updated_at": updated_at} for record in records]
+    computed = {record.doc["id"]: (record.values, record.keys) for record in records}
+    write_listings(session, stamped, [], source_peer=None, computed=computed)
     conn = session.connection()
     stamp = bound_timestamp(conn, now)
     kind, state = RevisionKind.IMPORT.value, RevisionState.PUBLISHED.value
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    # plain tuples to the driver's executemany, as write_listings does (the hot path of an import)
-    conn.exec_driver_sql(
-        f"INSERT INTO revisions ({', '.join(_REVISION_COLUMNS)})"
-        f" VALUES ({', '.join([mark] * len(_REVISION_COLUMNS))})",
-        [
-            (doc["id"], 1, kind, state, revision_json(doc), actor.id, stamp, stamp, stamp, 1)
-            for doc in stamped
-        ],
-    )
+    rows = [
+        (record.doc["id"], 1, kind, state, record.revision, actor.id, stamp, stamp, stamp, 1)
+        for record in records
+    ]
+    insert_rows(conn, "revisions", _REVISION_COLUMNS, rows)
 
 
 _REVISION_COLUMNS = (

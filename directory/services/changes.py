@@ -7,6 +7,7 @@ entry are always written in the same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -275,17 +276,25 @@ LISTING_COLUMNS = (
 
 
 def write_listings(
-    session: Session, inserts: list[dict], updates: list[dict], source_peer: str | None
+    session: Session,
+    inserts: list[dict],
+    updates: list[dict],
+    source_peer: str | None,
+    *,
+    computed: Mapping[str, tuple[tuple, set[str]]] | None = None,
 ) -> None:
     """Store published documents in bulk: new listing rows, updated rows, change-log entries.
 
     This is the hot path of a pull, so rows go to the driver's executemany as
     plain tuples: the only value that needs SQLAlchemy's type processing (the
-    timestamp) is the same for every row and is processed once.
+    timestamp) is the same for every row and is processed once. ``computed``:
+    id -> (``listing_values``, ``match_keys``) of documents computed ahead (an
+    import's read-ahead thread computes them while the previous batch is written).
     """
     docs = inserts + updates
     if not docs:
         return
+    computed = computed or {}
     last = next_change_seq(session, len(docs))
     conn = session.connection()
     stamp = bound_timestamp(conn, utcnow())
@@ -296,7 +305,7 @@ def write_listings(
     for seq, doc in enumerate(docs, start=last - len(docs) + 1):
         rid, version = doc["id"], doc["version"]
         deleted = doc.get("deleted") is True
-        extracted = listing_values(doc, sections)
+        extracted = ahead[0] if (ahead := computed.get(rid)) else listing_values(doc, sections)
         hub_ever, peers_ever, was_public = shared.get(rid, (False, None, False))
         hub_ever, peers_ever = widen_shares(
             hub_ever,
@@ -338,8 +347,8 @@ def write_listings(
             conn.exec_driver_sql(sql, rows[len(inserts) :])
     if updates:
         _expire_cached(session, [doc["id"] for doc in updates])
-    store_match_keys(conn, {doc["id"]: match_keys(doc) for doc in inserts}, fresh=True)
-    store_match_keys(conn, {doc["id"]: match_keys(doc) for doc in updates})
+    store_match_keys(conn, _keys(inserts, computed), fresh=True)
+    store_match_keys(conn, _keys(updates, computed))
     sql = (
         "INSERT INTO change_log (seq, record_id, version, deleted, created_at) "
         f"VALUES ({', '.join([mark] * 5)})"
@@ -379,6 +388,14 @@ def _sqlite_write_rows(conn, inserts: list[tuple], updates: list[tuple]) -> None
             f"UPDATE listings SET {assignments} FROM v WHERE listings.id = v.id"
         )
         conn.exec_driver_sql(sql, tuple(value for values in part for value in values))
+
+
+def _keys(docs: list[dict], computed: Mapping[str, tuple[tuple, set[str]]]) -> dict:
+    """id -> match keys of each document, those computed ahead taken as they are."""
+    return {
+        doc["id"]: ahead[1] if (ahead := computed.get(doc["id"])) else match_keys(doc)
+        for doc in docs
+    }
 
 
 _SHARE_PUBLIC = LISTING_EXTRACTED_COLUMNS.index("share_public")

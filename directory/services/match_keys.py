@@ -31,6 +31,7 @@ from typing import Any
 import phonenumbers
 from anyascii import anyascii
 
+from directory.db import insert_rows
 from directory.records import parse_json, registration_key
 from directory.search.tokens import word_spans
 
@@ -201,18 +202,9 @@ def store_match_keys(conn, keys_by_id: dict[str, set[str]], *, fresh: bool = Fal
             sql = f"DELETE FROM listing_match_keys WHERE listing_id IN ({marks})"
             conn.exec_driver_sql(sql, tuple(chunk))
     rows = [(key, rid) for rid, keys in keys_by_id.items() for key in keys]
-    if not rows:
-        return
-    if conn.dialect.name == "postgresql":  # one statement with two arrays: no row-by-row trips
-        conn.exec_driver_sql(
-            "INSERT INTO listing_match_keys (key, listing_id)"
-            " SELECT * FROM unnest(%s::text[], %s::text[])",
-            ([key for key, _ in rows], [rid for _, rid in rows]),
-        )
-    else:
-        conn.exec_driver_sql(
-            f"INSERT INTO listing_match_keys (key, listing_id) VALUES ({mark}, {mark})", rows
-        )
+    # COPY on PostgreSQL: psycopg formats the rows in C (an array of Python strings is
+    # dumped element by element in Python, a third of the time of a whole pull's write)
+    insert_rows(conn, "listing_match_keys", ("key", "listing_id"), rows)
 
 
 def index_pending(session, listing, doc: dict[str, Any]) -> None:
