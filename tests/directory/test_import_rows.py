@@ -1,9 +1,10 @@
 """``smedir import`` of a node's own records stores the same rows on SQLite and PostgreSQL.
 
-The two backends take different write paths (PostgreSQL: ``COPY`` for revisions and
-match keys; SQLite: ``executemany``), and the listing columns and keys are computed
-in the import's read-ahead thread; the rows must come out the same either way, and
-the same as computed afresh from each stored document.
+The two backends take different write paths: on PostgreSQL the records are checked
+and their columns, keys and revision text computed in the import's read-ahead thread,
+and revisions and keys go in through ``COPY``; on SQLite all of it is done as the batch
+is written, with ``executemany``. The rows must come out the same either way, and the
+same as computed afresh from each stored document.
 """
 
 from __future__ import annotations
