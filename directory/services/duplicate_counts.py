@@ -14,22 +14,19 @@ listing's candidates moves:
   one when decided;
 - the pairs declared "not the same" (``distinct_pairs`` only grows).
 
-As with the search counts, only read sessions use the cache (a write session may
-see its own uncommitted rows), and each gunicorn worker keeps its own, shared by its
-threads under a lock.
+As with the search counts, only read sessions use the cache, and each gunicorn worker
+keeps its own (``read_cache.py``).
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
 from typing import Any
 
 from sqlalchemy import text
 from sqlmodel import Session
 
 from directory.services.duplicates import DEFAULT_BANDS, likely_duplicates
+from directory.services.read_cache import EngineCaches, GenerationCache
 
 CACHE_SIZE = 10_000  # listings remembered per worker
 
@@ -41,34 +38,7 @@ GENERATION_SQL = text(
     " (SELECT count(*) FROM distinct_pairs)"
 )
 
-_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
-
-
-class _Cache:
-    """Counts of one engine for one generation of the data."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.generation: tuple | None = None
-        self.entries: OrderedDict = OrderedDict()
-
-    def get(self, generation: tuple, key) -> tuple[int, bool] | None:
-        with self.lock:
-            if generation != self.generation:
-                return None
-            found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return found
-
-    def put(self, generation: tuple, key, value: tuple[int, bool]) -> None:
-        with self.lock:
-            if generation != self.generation:
-                self.generation, self.entries = generation, OrderedDict()
-            self.entries[key] = value
-            while len(self.entries) > CACHE_SIZE:
-                self.entries.popitem(last=False)
+_caches = EngineCaches(lambda: GenerationCache(CACHE_SIZE))
 
 
 def generation(session: Session) -> tuple:
@@ -101,13 +71,6 @@ def _count(session: Session, listing_id: str, doc: dict, bands) -> tuple[int, bo
     return len(found), any(c.band == "probable" for c in found)
 
 
-def _cache(session: Session) -> _Cache | None:
+def _cache(session: Session) -> GenerationCache | None:
     """The engine's cache, or None for a write session."""
-    bind = session.get_bind()
-    if bind.get_execution_options().get("sqlite_write") or CACHE_SIZE <= 0:
-        return None
-    with _caches_lock:
-        cache = _caches.get(bind)
-        if cache is None:
-            cache = _caches[bind] = _Cache()
-        return cache
+    return _caches.for_session(session) if CACHE_SIZE > 0 else None

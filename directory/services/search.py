@@ -37,7 +37,6 @@ import functools
 import re
 import threading
 import time
-import weakref
 from collections import Counter, OrderedDict
 from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime
@@ -60,6 +59,7 @@ from directory.search.queries import (
     relevance_tiers,
 )
 from directory.search.tokens import words
+from directory.services.read_cache import EngineCaches, GenerationCache
 
 COUNT_CAP = 10_000
 RANK_MAX = 2_000  # SQLite: a relevance tier with more hits is ordered newest first
@@ -188,49 +188,32 @@ def _few_word_hits(session: Session, dialect: str, terms: list[str]) -> bool:
 
 # --- total and facet counts, cached per change-log sequence number ----------------------
 
-_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
 
-
-class _CountCache:
-    """The counts of recent searches on one engine, valid for one sequence number."""
+class _CountCache(GenerationCache):
+    """The counts of recent searches on one engine, valid for one sequence number; those of
+    earlier numbers are kept aside, to be served stale while they are counted again."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.seq: int | None = None
-        self.entries: OrderedDict = OrderedDict()
+        super().__init__(CACHE_SIZE)
         self.older: OrderedDict = OrderedDict()  # counts of earlier numbers, served stale
         self.recounting: dict[tuple, threading.Thread] = {}
 
-    def get(self, seq: int, key) -> Counted | None:
-        with self.lock:
-            if seq != self.seq:
-                return None
-            found = self.entries.get(key)
-            if found is not None:
-                self.entries.move_to_end(key)
-            return found
+    def replaces(self, generation: int) -> bool:
+        # a request that began before the last change counted older data: not kept
+        return self.generation is None or generation > self.generation
 
-    def put(self, seq: int, key, value: Counted) -> None:
-        with self.lock:
-            if self.seq is None or seq > self.seq:  # newer data: everything counted is stale
-                for old_key, old_value in self.entries.items():
-                    self.older.pop(old_key, None)
-                    self.older[old_key] = old_value
-                while len(self.older) > CACHE_SIZE:
-                    self.older.popitem(last=False)
-                self.seq, self.entries = seq, OrderedDict()
-            elif seq < self.seq:  # counted by a request that began before the last change
-                return
-            self.entries[key] = value
-            while len(self.entries) > CACHE_SIZE:
-                self.entries.popitem(last=False)
+    def retire(self, entries: OrderedDict) -> None:
+        for old_key, old_value in entries.items():
+            self.older.pop(old_key, None)
+            self.older[old_key] = old_value
+        while len(self.older) > self.size:
+            self.older.popitem(last=False)
 
     def stale(self, seq: int, key, slower_than: float) -> Counted | None:
         """Counts of ``key`` from data before ``seq``, if counting took over ``slower_than`` s."""
         with self.lock:
             found = None
-            if self.seq is not None and self.seq < seq:  # not yet moved to the older ones
+            if self.generation is not None and self.generation < seq:  # not yet moved aside
                 found = self.entries.get(key)
             if found is None:
                 found = self.older.get(key)
@@ -262,16 +245,12 @@ class _CountCache:
             thread.join(timeout)
 
 
+_caches = EngineCaches(_CountCache)
+
+
 def _count_cache(session: Session) -> _CountCache | None:
     """The engine's count cache, or None for a write session (see the module docstring)."""
-    bind = session.get_bind()
-    if bind.get_execution_options().get("sqlite_write") or CACHE_SIZE <= 0:
-        return None
-    with _caches_lock:
-        cache = _caches.get(bind)
-        if cache is None:
-            cache = _caches[bind] = _CountCache()
-        return cache
+    return _caches.for_session(session) if CACHE_SIZE > 0 else None
 
 
 def settle_recounts(session: Session, timeout: float = 30.0) -> None:
