@@ -26,10 +26,13 @@ C = TypeVar("C", bound="GenerationCache")
 
 
 class GenerationCache:
-    """The ``size`` most recently used entries of one generation of the data."""
+    """The most recently used entries of one generation of the data, up to ``size`` in
+    all by ``weight`` (1 an entry unless given)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, weight: Callable[[Any], int] | None = None) -> None:
         self.size = size
+        self.weight = weight or (lambda _value: 1)
+        self.used = 0
         self.lock = threading.Lock()
         self.generation: Any = None
         self.entries: OrderedDict = OrderedDict()
@@ -51,11 +54,13 @@ class GenerationCache:
                 if not self.replaces(generation):
                     return
                 self.retire(self.entries)
-                self.generation, self.entries = generation, OrderedDict()
+                self.generation, self.entries, self.used = generation, OrderedDict(), 0
+            old = self.entries.pop(key, None)
+            self.used += self.weight(value) - (self.weight(old) if old is not None else 0)
             self.entries[key] = value
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            while self.used > self.size and self.entries:
+                _, dropped = self.entries.popitem(last=False)
+                self.used -= self.weight(dropped)
 
     def replaces(self, generation: Any) -> bool:
         """Whether entries of ``generation`` replace the current ones (any other one does)."""
@@ -63,6 +68,15 @@ class GenerationCache:
 
     def retire(self, entries: OrderedDict) -> None:
         """Called under the lock with the entries a newer generation is about to drop."""
+
+
+class SequenceCache(GenerationCache):
+    """A generation cache whose generation is the change-log sequence number: only a newer
+    number replaces the entries (a request that began before the last change computed
+    older data, which is not kept)."""
+
+    def replaces(self, generation: int) -> bool:
+        return self.generation is None or generation > self.generation
 
 
 class EngineCaches(Generic[C]):

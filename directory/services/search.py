@@ -59,7 +59,7 @@ from directory.search.queries import (
     relevance_tiers,
 )
 from directory.search.tokens import words
-from directory.services.read_cache import EngineCaches, GenerationCache
+from directory.services.read_cache import EngineCaches, SequenceCache
 
 COUNT_CAP = 10_000
 RANK_MAX = 2_000  # SQLite: a relevance tier with more hits is ordered newest first
@@ -189,7 +189,7 @@ def _few_word_hits(session: Session, dialect: str, terms: list[str]) -> bool:
 # --- total and facet counts, cached per change-log sequence number ----------------------
 
 
-class _CountCache(GenerationCache):
+class _CountCache(SequenceCache):
     """The counts of recent searches on one engine, valid for one sequence number; those of
     earlier numbers are kept aside, to be served stale while they are counted again."""
 
@@ -197,10 +197,6 @@ class _CountCache(GenerationCache):
         super().__init__(CACHE_SIZE)
         self.older: OrderedDict = OrderedDict()  # counts of earlier numbers, served stale
         self.recounting: dict[tuple, threading.Thread] = {}
-
-    def replaces(self, generation: int) -> bool:
-        # a request that began before the last change counted older data: not kept
-        return self.generation is None or generation > self.generation
 
     def retire(self, entries: OrderedDict) -> None:
         for old_key, old_value in entries.items():

@@ -27,9 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import wraps
 
@@ -38,6 +36,7 @@ from flask_babel import get_locale
 from flask_wtf.csrf import generate_csrf
 
 from directory.context import db_session
+from directory.services.read_cache import SequenceCache
 from directory.services.search import current_seq
 from directory.web.access import current_actor
 
@@ -56,47 +55,13 @@ class CachedPage:
     hole: bool
 
 
-class PageCache:
-    """Rendered pages of one worker for one sequence number, least recently used dropped."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.lock = threading.Lock()
-        self.seq: int | None = None
-        self.pages: OrderedDict[tuple, CachedPage] = OrderedDict()
-        self.size = 0
-
-    def get(self, seq: int, key: tuple) -> CachedPage | None:
-        """The page rendered for ``key`` at sequence number ``seq``, if kept."""
-        with self.lock:
-            if seq != self.seq:
-                return None
-            page = self.pages.get(key)
-            if page is not None:
-                self.pages.move_to_end(key)
-            return page
-
-    def put(self, seq: int, key: tuple, page: CachedPage) -> None:
-        """Keep ``page``; a newer number drops every page of older data."""
-        with self.lock:
-            if self.seq is None or seq > self.seq:
-                self.seq, self.pages, self.size = seq, OrderedDict(), 0
-            elif seq < self.seq:  # rendered by a request that began before the last change
-                return
-            old = self.pages.pop(key, None)
-            self.size -= len(old.body) if old else 0
-            self.pages[key] = page
-            self.size += len(page.body)
-            while self.size > self.max_bytes and self.pages:
-                _, dropped = self.pages.popitem(last=False)
-                self.size -= len(dropped.body)
-
-
 def init_app(app: Flask) -> None:
     """Set up the app's page cache (``search.page_cache_mb``; 0 turns it off)."""
     megabytes = app.config["SMEDIR"]["search"]["page_cache_mb"]
     if megabytes > 0:
-        app.extensions[EXTENSION] = PageCache(int(megabytes * 1024 * 1024))
+        # rendered pages of one sequence number, least recently used dropped past the size
+        size = int(megabytes * 1024 * 1024)
+        app.extensions[EXTENSION] = SequenceCache(size, weight=lambda page: len(page.body))
     generate = app.jinja_env.globals.get("csrf_token", generate_csrf)
 
     def csrf_token() -> str:
