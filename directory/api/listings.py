@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import orjson
 from flask import Response, current_app, request, url_for
 from flask_wtf.csrf import generate_csrf
 
 from directory import permissions
 from directory.api.auth import json_body, require_owner_session
-from directory.api.blueprint import bp
+from directory.api.blueprint import bp, json_response
 from directory.api.problems import ApiError
 from directory.api.public import public_document
 from directory.context import db_session, get_node
@@ -27,10 +26,6 @@ FLAG_FILTERS = ("women_owned", "youth_owned")
 
 
 MAX_TEXT_FILTER = 200  # the maxLength of the text filters in the OpenAPI document
-
-
-def _json(data: Any, status: int = 200, headers: dict | None = None) -> Response:
-    return Response(orjson.dumps(data), status=status, mimetype="application/json", headers=headers)
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -82,7 +77,9 @@ def search():
     per_page = _int_arg("per_page", search_cfg["page_size"], 1, search_cfg["max_page_size"])
     result = search_listings(db_session(), _filters(), page=page, per_page=per_page)
     items = [public_document(listing.document) for listing in result.items]
-    return _json({"items": items, "total": result.total, "page": page, "per_page": per_page})
+    return json_response(
+        {"items": items, "total": result.total, "page": page, "per_page": per_page}
+    )
 
 
 def _etag(version: int) -> str:
@@ -101,13 +98,13 @@ def read(listing_id: str):
     if merged:
         body = parse_json(listing.document)  # the tombstone, naming the survivor
         location = url_for("api.read", listing_id=merged)
-        return _json(body, status=301, headers={"Location": location})
+        return json_response(body, status=301, headers={"Location": location})
     if listing is None or listing.state != ListingState.PUBLISHED or not listing.share_public:
         raise ApiError("published-listing-not-found", 404, id=listing_id)
     tag = _etag(listing.version)
     if request.if_none_match.contains_weak(tag[1:-1]) or request.if_none_match.star_tag:
         return Response(status=304, headers={"ETag": tag})
-    return _json(public_document(listing.document), headers={"ETag": tag})
+    return json_response(public_document(listing.document), headers={"ETag": tag})
 
 
 def _merged_into(listing: Listing | None) -> str | None:
@@ -128,7 +125,7 @@ def quality(listing_id: str):
         raise ApiError("published-listing-not-found", 404, id=listing_id)
     months = current_app.config["SMEDIR"]["quality"]["reconfirm_months"]
     result = listing_quality(db_session(), listing, node=get_node(current_app), months=months)
-    return _json(result.as_dict())
+    return json_response(result.as_dict())
 
 
 # --- owners -----------------------------------------------------------------------------
@@ -166,7 +163,7 @@ def _own_listing(listing_id: str, *, lock: bool = False) -> tuple[Listing, Revis
 def _owner_response(listing: Listing, status: int = 200, **headers) -> Response:
     revision = listing_svc.open_revision(db_session(), listing.id)
     headers["ETag"] = edit_tag(listing, revision)
-    return _json(owner_view(listing, revision), status, headers)
+    return json_response(owner_view(listing, revision), status, headers)
 
 
 @bp.get("/v1/session")
@@ -174,7 +171,7 @@ def session_info():
     """Who is signed in, and the CSRF token their writes must send in ``X-CSRFToken``."""
     actor = require_owner_session()
     user = {"id": actor.id, "email": actor.email, "role": actor.role}
-    return _json({"user": user, "csrf_token": generate_csrf()})
+    return json_response({"user": user, "csrf_token": generate_csrf()})
 
 
 @bp.get("/v1/my/listings")
@@ -185,7 +182,7 @@ def my_listings():
     out = []
     for listing in listing_svc.listings_of(session, actor):
         out.append(owner_view(listing, listing_svc.open_revision(session, listing.id)))
-    return _json({"items": out})
+    return json_response({"items": out})
 
 
 @bp.get("/v1/my/listings/<listing_id>")

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from flask import Response, current_app
+from flask import current_app
 
 from directory.api.auth import json_body, require_owner_session
-from directory.api.blueprint import bp
+from directory.api.blueprint import bp, json_response
 from directory.api.problems import ApiError
 from directory.context import db_session, get_node
 from directory.models import RevisionState, Role, User
@@ -25,10 +24,6 @@ from directory.services.duplicates import Candidate, likely_duplicates
 from directory.services.errors import NotFound
 
 DECISIONS = ("same", "distinct")
-
-
-def _json(data: Any) -> Response:
-    return Response(orjson.dumps(data), mimetype="application/json")
 
 
 def _reviewer() -> User:
@@ -68,9 +63,12 @@ def revision_duplicates(revision_id: str):
     rid = _revision_id(revision_id)
     revision, listing = reviews.read_revision(session, actor, rid, node=node)
     found = likely_duplicates(
-        session, parse_json(revision.document), exclude_id=listing.id, bands=node.duplicate_bands
+        session,
+        parse_json(revision.document),
+        exclude_id=listing.id,
+        bands=node.duplicate_bands,
     )
-    return _json(
+    return json_response(
         {
             "revision": revision.id,
             "listing_id": listing.id,
@@ -98,7 +96,7 @@ def decide_duplicate(revision_id: str):
         errors = [("/other", "is not a listing of this node")]
         raise ApiError("duplicate-other-unknown", 422, errors=errors, id=other) from None
     session.commit()
-    return _json(answer)
+    return json_response(answer)
 
 
 def _decision_body() -> tuple[str, str]:
