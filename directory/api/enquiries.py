@@ -6,8 +6,7 @@ mailed after the commit, so a rolled-back batch mails nobody.
 
 from __future__ import annotations
 
-import orjson
-from flask import Response, current_app
+from flask import current_app
 
 from directory.api.auth import (
     commit_peer_batch,
@@ -16,7 +15,7 @@ from directory.api.auth import (
     peer_config,
     require_peer,
 )
-from directory.api.blueprint import bp
+from directory.api.blueprint import bp, json_response
 from directory.api.problems import ApiError
 from directory.context import db_session, get_node
 from directory.services.enquiries import EnquiryPolicy
@@ -51,4 +50,4 @@ def push_enquiries():
         mail_owner(session, enquiry)
     for enquiry in arrivals.replies:
         mail_buyer(enquiry)
-    return Response(orjson.dumps(answer), mimetype="application/json")
+    return json_response(answer)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import orjson
 from flask import Response, current_app, request
 
 from directory.api.auth import (
@@ -13,7 +12,7 @@ from directory.api.auth import (
     record_peer_use,
     require_peer,
 )
-from directory.api.blueprint import bp
+from directory.api.blueprint import bp, json_response
 from directory.api.problems import ApiError
 from directory.context import db_session, get_node
 from directory.params import bounded_int
@@ -83,4 +82,4 @@ def push():
             session, body, node=node, peer_id=token.peer_id, peer_config=config
         )
     )
-    return Response(orjson.dumps(answer), mimetype="application/json")
+    return json_response(answer)

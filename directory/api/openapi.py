@@ -14,12 +14,11 @@ import re
 from functools import cache
 from typing import Any
 
-import orjson
 from flask import Response, abort, current_app, render_template, request
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
-from directory.api.blueprint import bp
+from directory.api.blueprint import bp, json_response
 from directory.api.exchange import MAX_FEED_LIMIT
 from directory.api.listings import MAX_TEXT_FILTER
 from directory.services.messages import N_
@@ -580,7 +579,7 @@ def openapi_document(server_url: str) -> dict[str, Any]:
 def openapi_json():
     """The OpenAPI document."""
     document = openapi_document(request.host_url.rstrip("/"))
-    return Response(orjson.dumps(document), mimetype="application/json")
+    return json_response(document)
 
 
 @bp.get("/schemas/<name>.schema.json")
