@@ -88,9 +88,14 @@ def prepare_records(docs: list[Any], node: Node) -> dict[int, NewRecord | None]:
     return prepared
 
 
+def enveloped(doc: dict, rid: str, node: Node) -> dict:
+    """``doc`` of this node as version ``1`` of record ``rid`` (a shallow copy)."""
+    return {**doc, "id": rid, "origin": node.id, "version": 1}
+
+
 def new_record(doc: dict, rid: str, node: Node) -> NewRecord:
     """``doc`` of this node as version ``1`` of record ``rid``, with its rows' values."""
-    full = {**doc, "id": rid, "origin": node.id, "version": 1}
+    full = enveloped(doc, rid, node)
     return NewRecord(
         full, listing_values(full, isic_sections()), match_keys(full), revision_json(full)
     )
