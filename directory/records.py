@@ -158,8 +158,8 @@ def _spaced(values) -> str | None:
 def search_names(doc: dict[str, Any]) -> str | None:
     """The words of the names in both languages (the highest-weighted search column), with the
     names of the records merged into this one (``aliases``), so an old name finds it."""
-    aliases = [v for alias in doc.get("aliases", []) for v in alias.get("names", {}).values()]
-    return index_text([*doc.get("names", {}).values(), *aliases])
+    aliases = [v for alias in doc.get("aliases", []) for v in _by_key(alias.get("names", {}))]
+    return index_text([*_by_key(doc.get("names", {})), *aliases])
 
 
 def search_text(doc: dict[str, Any]) -> str | None:
@@ -170,11 +170,17 @@ def search_text(doc: dict[str, Any]) -> str | None:
         [
             *(p.get("name") for p in products),
             *(p.get("hs_code") for p in products),
-            *doc.get("descriptions", {}).values(),
+            *_by_key(doc.get("descriptions", {})),
             address.get("district"),
             address.get("commune"),
         ]
     )
+
+
+def _by_key(texts: dict[str, str]) -> list[str]:
+    """A language map's texts in key order, so the words come out the same whatever order
+    the document's keys were in (a stored document is key-sorted; an import file need not be)."""
+    return [texts[key] for key in sorted(texts)]
 
 
 def hs_codes(doc: dict[str, Any]) -> list[str]:
