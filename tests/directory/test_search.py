@@ -397,3 +397,43 @@ def test_the_migration_indexes_listings_published_before_it(db_factory):
         assert ids(session, "ម្រេ") == ["th:old"]
         assert ids(session, registration="old") == ["th:old"]
     engine.dispose()
+
+
+def test_the_first_page_after_a_change_reuses_the_band_sizes_but_reads_fresh_rows(engine):
+    """Stale counts carry the bands' sizes over (they only choose ranking or index order),
+    never an empty band's: a change may have put the one hit in it."""
+    from sqlalchemy import event
+
+    from directory.db import new_session
+    from directory.search.queries import relevance_tiers
+    from directory.services.search import RANK_MAX, query_terms, settle_recounts
+
+    statements = []
+    event.listen(engine, "before_execute", lambda conn, clause, *a: statements.append(str(clause)))
+    tiers = relevance_tiers(engine.dialect.name, query_terms("pepper"), False, RANK_MAX + 1)
+    names_band, rest_band = (tier.size_sql for tier in tiers[:2])
+
+    def search():
+        statements.clear()
+        with new_session(engine) as read:
+            page = search_listings(read, SearchFilters(q="pepper"), facets=True, stale_after_ms=0)
+            if page.recount_go is not None:
+                page.recount_go.set()
+            settle_recounts(read)
+        return page, statements[:]
+
+    def publish_one(doc):
+        with new_session(engine, write=True) as write:
+            publish(write, [doc])
+
+    publish_one(make_doc("d", en="Spice Shop", descriptions={"en": "pepper and salt"}))
+    first, counted = search()  # counts now; the names band is empty, the other has one hit
+    assert [h.id for h in first.items] == ["th:d"] and not first.counts_updating
+    publish_one(make_doc("a", en="Kampot Pepper Farm"))
+    stale, counted = search()
+    assert stale.counts_updating and stale.total == 1  # the old total, marked
+    assert [h.id for h in stale.items] == ["th:a", "th:d"]  # fresh rows, the name first
+    assert names_band in counted  # the empty band was counted again
+    assert rest_band not in counted  # the other one's size was the earlier data's
+    fresh, _ = search()
+    assert fresh.total == 2 and not fresh.counts_updating
