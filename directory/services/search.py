@@ -337,11 +337,41 @@ def _count(session, dialect, terms, where, params, substring, facets) -> Counted
 
 
 def _recount(engine, cache: _CountCache, key, dialect, terms, where, params) -> None:
-    """Count a search again in a session of its own and cache it under that session's number."""
+    """Count a search again in a session of its own and cache it under that session's number,
+    with its relevance bands' sizes, so that neither the next request for it nor the first
+    one after the next change counts them in the request."""
     with new_session(engine) as session:
         seq = current_seq(session)
         substring = may_substring(terms) and _few_word_hits(session, dialect, terms)
-        cache.put(seq, key, _count(session, dialect, terms, where, params, substring, True))
+        counted = _count(session, dialect, terms, where, params, substring, True)
+        if terms:
+            _size_bands(session, dialect, terms, where, params, counted)
+        cache.put(seq, key, counted)
+
+
+def _size_bands(session, dialect, terms, where, params, counted: Counted) -> None:
+    """Count each relevance band's hits, and the rows after the filters of each band small
+    enough to rank, as a page would learn them (the background recount does this)."""
+    bands = relevance_tiers(dialect, terms, counted.substring, RANK_MAX + 1)
+    for band, tier in enumerate(bands):
+        counted.tier_sizes[band] = session.execute(text(tier.size_sql), tier.params).scalar_one()
+    for number, (tier, freshness) in enumerate(_with_freshness(bands)):
+        if 0 < counted.tier_sizes[number % len(bands)] <= RANK_MAX:  # a page number skips it
+            counted.tier_rows[number] = _band_rows(session, where, params, tier, freshness)
+
+
+def _band_rows(session, where, params, tier, freshness: str) -> int:
+    """The rows of one band after the filters (what a page number skips past it)."""
+    conditions = " AND ".join([*where, tier.match_sql, freshness])
+    sql = f"SELECT count(*) FROM {tier.from_sql} WHERE {conditions}"
+    return session.execute(text(sql), {**params, **tier.params}).scalar_one()
+
+
+def _with_freshness(bands: list) -> list[tuple[Any, str]]:
+    """The bands of the relevance order, current records first: a lapsed record (not
+    confirmed by its business in time) ranks after every current one that matches."""
+    tiers = [(band, "l.lapsed IS NOT TRUE") for band in bands]
+    return tiers + [(band, "l.lapsed IS TRUE") for band in bands]
 
 
 def _filter_sql(f: SearchFilters) -> tuple[list[str], dict]:
@@ -439,10 +469,7 @@ def _page(session, base, params, sort, page, per_page, after) -> list[Hit]:
 def _relevance(session, dialect, where, params, terms, counted, page, per_page, after):
     """One page of hits in relevance order, band by band (see the module docstring)."""
     bands = relevance_tiers(dialect, terms, counted.substring, RANK_MAX + 1)
-    # a lapsed record (not confirmed by its business in time) ranks after every current
-    # one that matches; sorting by name or date is the reader's explicit order
-    tiers = [(band, "l.lapsed IS NOT TRUE") for band in bands]
-    tiers += [(band, "l.lapsed IS TRUE") for band in bands]
+    tiers = _with_freshness(bands)  # sorting by name or date is the reader's explicit order
     cursor = decode_cursor(after, "relevance") if after else None
     start: tuple = (0, None, None)
     if cursor is not None and isinstance(cursor[0], list):
@@ -462,6 +489,11 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
         if size == 0:
             continue
         rows_in_tier = counted.tier_rows.get(number)
+        if rows_in_tier is None and 0 < size <= skip and size <= RANK_MAX:
+            # a page number likely past this whole band: counting its rows costs less than
+            # ranking them (page 200 of "and" at 100k on SQLite: 4 ms against 22 ms)
+            rows_in_tier = _band_rows(session, where, params, tier, freshness)
+            counted.tier_rows[number] = rows_in_tier
         if rows_in_tier is not None and skip >= rows_in_tier and start[2] is None:
             skip -= rows_in_tier  # a page number past this whole band: no need to read it
             continue
