@@ -107,19 +107,38 @@ def _next(parts, reader) -> bytes | None:
 
 def _reader(path: Path, size: int, node: Node, prepare: bool, parts) -> None:
     """The forked reader: put each part of a batch with its prepared records, then None."""
+    importer = os.getppid()
     try:
         items = read_items(path)
         left = size  # of the current batch
         while part := list(islice(items, min(PART, left))):
             docs = _documents(part)
-            parts.put(_pack(part, _in_order(docs, node) if prepare and docs else []))
+            _put(parts, _pack(part, _in_order(docs, node) if prepare and docs else []), importer)
             left = left - len(part) or size
-        parts.put(None)
+        _put(parts, None, importer)
+    except ImporterGone:
+        parts.cancel_join_thread()  # nobody will read what is still in the pipe
     except BaseException:  # noqa: BLE001 - every failure reaches the importing process
         parts.put(ReadAheadFailed(traceback.format_exc()))
     finally:
         parts.close()
         parts.join_thread()
+
+
+class ImporterGone(Exception):
+    """The importing process ended without stopping its reader (killed, say)."""
+
+
+def _put(parts, item, importer: int) -> None:
+    """Put ``item`` once there is room; ImporterGone if the importing process has died
+    (its reader is then another process's child, and would wait on a full queue forever)."""
+    while True:
+        try:
+            parts.put(item, timeout=POLL)
+            return
+        except queue.Full:
+            if os.getppid() != importer:
+                raise ImporterGone from None
 
 
 def _read_here(path, size, node, prepare):

@@ -276,6 +276,7 @@ class Counted:
     spent: float = 0.0  # seconds counting took
     updating: bool = False  # total and facets are earlier data's, being counted again
     go: threading.Event | None = None  # set it to start that recount now
+    seq: int = 0  # the change-log number it was counted on (0: not cached)
     anchors: dict[int, list] = field(default_factory=dict)  # see _anchor
 
 
@@ -296,28 +297,60 @@ def _counts(session, dialect, filters, terms, where, params, facets, stale_after
             work = functools.partial(_recount, engine, cache, key, dialect, terms, where, params)
             cache.recount(key, work, go)
             # the earlier total and facets; the rows are read on this data
-            sizes = _stale_sizes(old.tier_sizes)
+            sizes = _stale_sizes(session, dialect, terms, old)
             return Counted(
                 old.total, old.capped, old.facets, substring, sizes, updating=True, go=go
             )
     counted = _count(session, dialect, terms, where, params, substring, facets)
     if cache is not None:
+        counted.seq = seq
         cache.put(seq, key, counted)
     return counted
 
 
-def _stale_sizes(sizes: dict[int, int]) -> dict[int, int]:
+STALE_PROBE = 100  # records changed since a count, past which its empty bands are counted
+
+
+def _stale_sizes(session, dialect: str, terms: list[str], old: Counted) -> dict[int, int]:
     """The relevance bands' sizes of the data before a change, for the first page after it.
 
     A band's size only chooses how its rows are read: ranked (at most ``RANK_MAX``
     hits) or in the index's order. One change moves a size by a few hits, so the
     earlier size chooses as well, and counting the bands again was most of what the
     first page after a change cost on PostgreSQL (10-27 ms of 15-32 ms at 100,000
-    listings) and 25 ms of page 200 on SQLite. An empty band is counted again: it is
-    skipped unread, and a change may have put the one hit in it. The rows a page
-    skips by (``tier_rows``, anchors) are never carried over: they must be exact.
+    listings) and 25 ms of page 200 on SQLite. An empty band is skipped unread, so it
+    stays empty only if none of the records changed since (at most ``STALE_PROBE``)
+    is a hit of it now; otherwise it is counted again (the names band of a 2-character
+    Khmer prefix that only descriptions contain took PostgreSQL 89 ms to count empty).
+    The rows a page skips by (``tier_rows``, anchors) are never carried over.
     """
-    return {band: size for band, size in list(sizes.items()) if size > 0}
+    sizes = dict(old.tier_sizes)
+    empty = [band for band, size in sizes.items() if size == 0]
+    if not empty:
+        return sizes
+    changed = _changed_since(session, old.seq)
+    tiers = relevance_tiers(dialect, terms, old.substring, RANK_MAX + 1)
+    for band in empty:
+        if changed is None or (changed and _any_hit(session, tiers[band], changed)):
+            del sizes[band]  # counted on this data when the page reaches it
+    return sizes
+
+
+def _changed_since(session, seq: int) -> list[str] | None:
+    """Ids of the records changed after ``seq``; None when unknown or more than STALE_PROBE."""
+    if seq <= 0:
+        return None
+    sql = "SELECT record_id FROM change_log WHERE seq > :seq ORDER BY seq LIMIT :n"
+    ids = session.execute(text(sql), {"seq": seq, "n": STALE_PROBE + 1}).scalars().all()
+    return None if len(ids) > STALE_PROBE else list(dict.fromkeys(ids))
+
+
+def _any_hit(session, tier, ids: list[str]) -> bool:
+    """True when one of the listings ``ids`` is a hit of the band ``tier``."""
+    marks = {f"changed{i}": rid for i, rid in enumerate(ids)}
+    listed = ", ".join(f":{name}" for name in marks)
+    sql = f"SELECT 1 FROM {tier.from_sql} WHERE {tier.match_sql} AND l.id IN ({listed}) LIMIT 1"
+    return session.execute(text(sql), {**tier.params, **marks}).first() is not None
 
 
 def _count(session, dialect, terms, where, params, substring, facets) -> Counted:
@@ -346,6 +379,7 @@ def _recount(engine, cache: _CountCache, key, dialect, terms, where, params) -> 
         counted = _count(session, dialect, terms, where, params, substring, True)
         if terms:
             _size_bands(session, dialect, terms, where, params, counted)
+        counted.seq = seq
         cache.put(seq, key, counted)
 
 

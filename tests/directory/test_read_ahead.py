@@ -6,6 +6,11 @@ from __future__ import annotations
 import copy
 import json
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -73,3 +78,35 @@ def test_stopping_after_the_first_batch_ends_the_reader(tmp_path, record_doc):
     [reader] = multiprocessing.active_children()
     batches.close()
     assert not reader.is_alive() and not multiprocessing.active_children()
+
+
+def test_a_killed_import_leaves_no_reader_behind(tmp_path, db_url, record_doc):
+    from tests.directory.test_cli import write_config
+    from tests.processes import ROOT, alive, descendants
+
+    path = _write(tmp_path, record_doc, 20_000)
+    config = write_config(tmp_path, db_url)
+    command = [sys.executable, "-c", "from directory.cli import main; main()", "import",
+               str(path), "--config", str(config), "--batch-size", "50", "--progress-every",
+               "0.05"]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    importer = subprocess.Popen(command, env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    readers: set[int] = set()
+    try:
+        for line in importer.stderr:  # a progress line: batches are being written
+            if "records/s" in line:
+                break
+        readers = descendants(importer.pid)
+        assert readers, "the import runs its reader in a second process"
+        importer.kill()
+        importer.wait(10)
+        deadline = time.monotonic() + 15
+        while any(alive(pid) for pid in readers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in readers)
+    finally:
+        importer.kill()
+        importer.wait()
+        for pid in readers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -400,8 +400,8 @@ def test_the_migration_indexes_listings_published_before_it(db_factory):
 
 
 def test_the_first_page_after_a_change_reuses_the_band_sizes_but_reads_fresh_rows(engine):
-    """Stale counts carry the bands' sizes over (they only choose ranking or index order),
-    never an empty band's: a change may have put the one hit in it."""
+    """Stale counts carry the bands' sizes over (they only choose ranking or index order);
+    an empty band's only while none of the records changed since is a hit of it."""
     from sqlalchemy import event
 
     from directory.db import new_session
@@ -430,6 +430,10 @@ def test_the_first_page_after_a_change_reuses_the_band_sizes_but_reads_fresh_row
     publish_one(make_doc("d", en="Spice Shop", descriptions={"en": "pepper and salt"}))
     first, counted = search()  # counts now; the names band is empty, the other has one hit
     assert [h.id for h in first.items] == ["th:d"] and not first.counts_updating
+    publish_one(make_doc("r", en="Rice Mill"))  # no hit: the empty band stays empty unread
+    stale, counted = search()
+    assert stale.counts_updating and [h.id for h in stale.items] == ["th:d"]
+    assert names_band not in counted and rest_band not in counted
     publish_one(make_doc("a", en="Kampot Pepper Farm"))
     stale, counted = search()
     assert stale.counts_updating and stale.total == 1  # the old total, marked
