@@ -145,7 +145,7 @@ def _read_here(path, size, node, prepare):
     items = read_items(path)
     while batch := list(islice(items, size)):
         docs = _documents(batch)
-        yield batch, _by_identity(batch, _in_order(docs, node)) if prepare and docs else None
+        yield batch, prepare_records(docs, node) if prepare and docs else None
 
 
 def _documents(batch: list[FileItem]) -> list:
