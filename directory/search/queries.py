@@ -138,7 +138,8 @@ class Tier:
     ``from_sql`` yields ``l`` (listings); ``ident`` is the row's identity there
     (SQLite's rowid, PostgreSQL's id); ``size_sql`` counts the band's hits before the
     filters (up to ``limit``); ``cheap_order`` reads a large band in an order the
-    index gives for free, with ``after`` the keyset condition in that order.
+    index gives for free, with ``after`` the keyset condition in that order (rows
+    after ``:after_rid``) and ``upto`` its counterpart (rows up to ``:upto_rid``).
     """
 
     size_sql: str
@@ -149,6 +150,7 @@ class Tier:
     ident: str
     cheap_order: str
     after: str
+    upto: str
 
 
 def relevance_tiers(dialect: str, terms: list[str], substring: bool, limit: int) -> list[Tier]:
@@ -187,6 +189,7 @@ def _sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
                 ident="l.rowid",
                 cheap_order=f"{table}.rowid DESC",  # newest first, the index's own order
                 after=f"{table}.rowid < :after_rid",
+                upto=f"{table}.rowid >= :upto_rid",
             )
         )
     return tiers
@@ -237,6 +240,7 @@ def _pg_tiers(terms: list[str], substring: bool, limit: int) -> list[Tier]:
             ident="l.id",
             cheap_order="l.id ASC",  # the primary key's order
             after="l.id > :after_rid",
+            upto="l.id <= :upto_rid",
         )
         for match, params, rank_sql in bands
     ]

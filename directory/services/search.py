@@ -34,10 +34,12 @@ with bm25 cost 350 ms while telling apart little more than name lengths.
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import re
 import threading
 import time
+from array import array
 from collections import Counter, OrderedDict
 from dataclasses import astuple, dataclass, field, replace
 from datetime import datetime
@@ -281,7 +283,8 @@ class Counted:
     updating: bool = False  # total and facets are earlier data's, being counted again
     go: threading.Event | None = None  # set it to start that recount now
     seq: int = 0  # the change-log number it was counted on (0: not cached)
-    anchors: dict[int, list] = field(default_factory=dict)  # see _anchor
+    anchors: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)  # see _anchor
+    members: dict[int, array] = field(default_factory=dict)  # see _member_keys
 
 
 def _counts(session, dialect, filters, terms, where, params, facets, stale_after_ms) -> Counted:
@@ -301,10 +304,9 @@ def _counts(session, dialect, filters, terms, where, params, facets, stale_after
             work = functools.partial(_recount, engine, cache, key, dialect, terms, where, params)
             cache.recount(key, work, go)
             # the earlier total and facets; the rows are read on this data
-            sizes = _stale_sizes(session, dialect, terms, old)
-            return Counted(
-                old.total, old.capped, old.facets, substring, sizes, updating=True, go=go
-            )
+            stale = _stale_positions(session, dialect, terms, where, params, old)
+            stale.go = go
+            return stale
     counted = _count(session, dialect, terms, where, params, substring, facets)
     if cache is not None:
         cache.put(seq, key, counted)
@@ -312,9 +314,30 @@ def _counts(session, dialect, filters, terms, where, params, facets, stale_after
 
 
 STALE_PROBE = 100  # records changed since a count, past which its empty bands are counted
+STALE_BLOCKS = 16  # blocks between anchors a stale page counts again, at most, per band
 
 
-def _stale_sizes(session, dialect: str, terms: list[str], old: Counted) -> dict[int, int]:
+def _stale_positions(session, dialect, terms, where, params, old: Counted) -> Counted:
+    """What the first page after a change knows of the relevance bands: the earlier data's
+    total and facets (marked ``updating``), the bands' sizes (``_stale_sizes``), and the
+    rows a page number skips by, brought up to this data through the records changed since
+    (``_stale_rows``, ``_stale_anchors``), so that page numbers stay exact."""
+    changed = _changed_since(session, old.seq)
+    bands = relevance_tiers(dialect, terms, old.substring, RANK_MAX + 1)
+    sizes = _stale_sizes(session, bands, old, changed)
+    stale = Counted(old.total, old.capped, old.facets, old.substring, sizes, updating=True)
+    if changed is None or not terms:
+        return stale
+    idents = _idents(session, dialect, changed)
+    if idents is None:
+        return stale
+    tiers = _with_freshness(bands)
+    stale.tier_rows = _stale_rows(session, dialect, where, params, tiers, old, idents)
+    _stale_anchors(session, dialect, where, params, tiers, old, idents, stale)
+    return stale
+
+
+def _stale_sizes(session, bands: list, old: Counted, changed: list[str] | None) -> dict[int, int]:
     """The relevance bands' sizes of the data before a change, for the first page after it.
 
     A band's size only chooses how its rows are read: ranked (at most ``RANK_MAX``
@@ -325,16 +348,10 @@ def _stale_sizes(session, dialect: str, terms: list[str], old: Counted) -> dict[
     stays empty only if none of the records changed since (at most ``STALE_PROBE``)
     is a hit of it now; otherwise it is counted again (the names band of a 2-character
     Khmer prefix that only descriptions contain took PostgreSQL 89 ms to count empty).
-    The rows a page skips by (``tier_rows``, anchors) are never carried over.
     """
     sizes = dict(old.tier_sizes)
-    empty = [band for band, size in sizes.items() if size == 0]
-    if not empty:
-        return sizes
-    changed = _changed_since(session, old.seq)
-    tiers = relevance_tiers(dialect, terms, old.substring, RANK_MAX + 1)
-    for band in empty:
-        if changed is None or (changed and _any_hit(session, tiers[band], changed)):
+    for band in [band for band, size in sizes.items() if size == 0]:
+        if changed is None or (changed and _any_hit(session, bands[band], changed)):
             del sizes[band]  # counted on this data when the page reaches it
     return sizes
 
@@ -353,6 +370,119 @@ def _any_hit(session, tier, ids: list[str]) -> bool:
     sql = f"SELECT 1 FROM {tier.from_sql} WHERE {tier.match_sql} AND l.id IN :changed LIMIT 1"
     query = text(sql).bindparams(bindparam("changed", expanding=True))
     return session.execute(query, {**tier.params, "changed": ids}).first() is not None
+
+
+def _idents(session, dialect: str, ids: list[str]) -> dict[str, Any] | None:
+    """The identity in the bands (``Tier.ident``) of each listing ``ids``, by id; None when
+    one of them is not there (a row deleted since: where it was is no longer known)."""
+    if dialect != "sqlite" or not ids:
+        return {rid: rid for rid in ids}
+    query = text("SELECT id, rowid FROM listings WHERE id IN :ids")
+    query = query.bindparams(bindparam("ids", expanding=True))
+    found = dict(session.execute(query, {"ids": ids}).all())
+    return found if len(found) == len(ids) else None
+
+
+def _stale_rows(session, dialect, where, params, tiers, old: Counted, idents) -> dict[int, int]:
+    """The rows after the filters of each small band whose rows the earlier data counted,
+    on this data: the earlier members, less the changed records among them, plus the
+    changed records that are rows of the band now (one primary-key probe per band)."""
+    rows: dict[int, int] = {}
+    keys = _member_keys(dialect, idents.values())
+    for number, members in old.members.items():
+        tier, freshness = tiers[number]
+        was = sum(1 for key in keys if _holds(members, key))
+        now = _rows_among(session, where, params, tier, freshness, list(idents))
+        rows[number] = len(members) - was + len(now)
+    return rows
+
+
+def _rows_among(session, where, params, tier, freshness: str, ids: list[str]) -> list:
+    """The identities of the listings ``ids`` that are rows of a band after the filters."""
+    conditions = " AND ".join([*where, tier.match_sql, freshness, "l.id IN :changed"])
+    query = text(f"SELECT {tier.ident} FROM {tier.from_sql} WHERE {conditions}")
+    query = query.bindparams(bindparam("changed", expanding=True))
+    return session.execute(query, {**params, **tier.params, "changed": ids}).scalars().all()
+
+
+def _member_keys(dialect: str, idents) -> array:
+    """The sorted keys of band rows' identities, as the count cache keeps a small band's
+    rows to bring its row count up to date after a change: 8 bytes a row (a SQLite rowid,
+    or the hash of a PostgreSQL id; the cache lives in one process, as the hashes do)."""
+    keys = [int(i) for i in idents] if dialect == "sqlite" else [hash(i) for i in idents]
+    return array("q", sorted(keys))
+
+
+def _holds(members: array, key: int) -> bool:
+    at = bisect.bisect_left(members, key)
+    return at < len(members) and members[at] == key
+
+
+def _stale_anchors(session, dialect, where, params, tiers, old: Counted, idents, stale) -> None:
+    """The anchors of the bands read in index order, moved to their places in this data,
+    and the rows of those read to their end, into ``stale``.
+
+    A changed record can only move the anchors after it, and only by what changed in its
+    block (the rows after the anchor before it up to the next one): each such block is
+    counted again between its two anchors, about ``ANCHOR_EVERY`` rows read by keyset,
+    instead of the whole band up to the page (page 200 of "and" on SQLite read 4,000 rows
+    of it). Past ``STALE_BLOCKS`` changed blocks a band's later anchors are dropped.
+    """
+    for number, anchors in old.anchors.items():
+        tier, freshness = tiers[number]
+        ends = old.tier_rows.get(number) if number not in old.members else None
+        blocks = _blocks_of(session, dialect, anchors, list(idents.values()))
+        counted = set(blocks[:STALE_BLOCKS])
+        shift, kept = 0, []
+        for block, (position, ident) in enumerate([*anchors, (ends, None)]):
+            if block in blocks:
+                if block not in counted or position is None:
+                    break  # past the blocks counted again, or beyond the last anchor
+                earlier = anchors[block - 1] if block else (0, None)
+                rows = _block_rows(session, where, params, tier, freshness, earlier[1], ident)
+                shift += rows - (position - earlier[0])
+            if ident is not None:
+                kept.append((position + shift, ident))
+            elif position is not None:  # the band's end: its rows on this data
+                stale.tier_rows[number] = position + shift
+        stale.anchors[number] = kept
+
+
+def _blocks_of(session, dialect: str, anchors: list, idents: list) -> list[int]:
+    """The blocks the identities fall in, in order: block k holds the rows after anchor
+    k - 1 up to anchor k in the band's index order (k = len(anchors): after the last)."""
+    marks = [ident for _, ident in anchors]
+    if dialect == "sqlite":  # rowids, newest first
+        descending = [-rowid for rowid in marks]
+        found = {bisect.bisect_left(descending, -int(i)) for i in idents}
+    else:  # ids in the primary key's order, as PostgreSQL compares them (its collation)
+        place = {ident: k for k, ident in enumerate(marks)}
+        changed = set(idents)
+        sql = "SELECT x FROM unnest(CAST(:ids AS text[])) x ORDER BY x"
+        ids = marks + [i for i in changed if i not in place]
+        found, passed = set(), 0
+        for value in session.execute(text(sql), {"ids": ids}).scalars():
+            if value in place:  # an anchor ends its own block
+                if value in changed:
+                    found.add(place[value])
+                passed = place[value] + 1
+            else:
+                found.add(passed)
+    return sorted(found)
+
+
+def _block_rows(session, where, params, tier, freshness: str, after, upto) -> int:
+    """The band's rows after the filters from after anchor ``after`` (None: the start) up to
+    and including anchor ``upto`` (None: the end), in its index order."""
+    conditions, bound = [*where, tier.match_sql, freshness], {}
+    if after is not None:
+        conditions.append(tier.after)
+        bound["after_rid"] = after
+    if upto is not None:
+        conditions.append(tier.upto)
+        bound["upto_rid"] = upto
+    sql = f"SELECT count(*) FROM {tier.from_sql} WHERE {' AND '.join(conditions)}"
+    return session.execute(text(sql), {**params, **tier.params, **bound}).scalar_one()
 
 
 def _count(session, dialect, terms, where, params, substring, facets) -> Counted:
@@ -392,7 +522,7 @@ def _size_bands(session, dialect, terms, where, params, counted: Counted) -> Non
         counted.tier_sizes[band] = _band_size(session, tier)
     for number, (tier, freshness) in enumerate(_with_freshness(bands)):
         if 0 < counted.tier_sizes[number % len(bands)] <= RANK_MAX:  # a page number skips it
-            counted.tier_rows[number] = _band_rows(session, where, params, tier, freshness)
+            _band_rows(session, dialect, where, params, tier, freshness, counted, number)
 
 
 def _band_size(session, tier) -> int:
@@ -400,11 +530,15 @@ def _band_size(session, tier) -> int:
     return session.execute(text(tier.size_sql), tier.params).scalar_one()
 
 
-def _band_rows(session, where, params, tier, freshness: str) -> int:
-    """The rows of one band after the filters (what a page number skips past it)."""
+def _band_rows(session, dialect, where, params, tier, freshness, counted, number) -> int:
+    """The rows of a small band after the filters (what a page number skips past it),
+    kept in ``counted`` with the band's members (``_member_keys``)."""
     conditions = " AND ".join([*where, tier.match_sql, freshness])
-    sql = f"SELECT count(*) FROM {tier.from_sql} WHERE {conditions}"
-    return session.execute(text(sql), {**params, **tier.params}).scalar_one()
+    sql = f"SELECT {tier.ident} FROM {tier.from_sql} WHERE {conditions}"
+    idents = session.execute(text(sql), {**params, **tier.params}).scalars().all()
+    counted.members[number] = _member_keys(dialect, idents)
+    counted.tier_rows[number] = len(idents)
+    return len(idents)
 
 
 def _with_freshness(bands: list) -> list[tuple[Any, str]]:
@@ -531,8 +665,9 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
         if rows_in_tier is None and size <= min(skip, RANK_MAX):
             # a page number likely past this whole band: counting its rows costs less than
             # ranking them (page 200 of "and" at 100k on SQLite: 4 ms against 22 ms)
-            rows_in_tier = _band_rows(session, where, params, tier, freshness)
-            counted.tier_rows[number] = rows_in_tier
+            rows_in_tier = _band_rows(
+                session, dialect, where, params, tier, freshness, counted, number
+            )
         if rows_in_tier is not None and skip >= rows_in_tier and start[2] is None:
             skip -= rows_in_tier  # a page number past this whole band: no need to read it
             continue
@@ -565,6 +700,8 @@ def _relevance(session, dialect, where, params, terms, counted, page, per_page, 
         rows = session.execute(text(sql), tier_params).all()
         if len(rows) < tier_params["limit"] and not resume:  # the whole band was read
             counted.tier_rows[number] = start_at + len(rows)
+            if size <= RANK_MAX:
+                counted.members[number] = _member_keys(dialect, (rid for rid, _ in rows))
         if size > RANK_MAX and not resume:
             _keep_anchors(counted, number, start_at, rows)
         dropped = min(skip, len(rows))
@@ -582,8 +719,9 @@ MAX_ANCHORS = 1_000
 
 
 def _anchor(counted: Counted, number: int, skip: int) -> tuple[int, Any]:
-    """(rows before it, identity) of the last known row ending a block of ``ANCHOR_EVERY``
-    at or before ``skip`` rows into a band read in index order, or (0, None).
+    """(rows up to it, identity) of the last anchor at or before ``skip`` rows into a band
+    read in index order, or (0, None). An anchor ends every block of ``ANCHOR_EVERY`` rows
+    (after a change, a stale page's anchors may have moved: ``_stale_anchors``).
 
     A page number inside such a band skips rows with OFFSET, and on PostgreSQL a sparse
     band walks the primary key past every row that is not a hit: page 200 of "and"
@@ -592,17 +730,19 @@ def _anchor(counted: Counted, number: int, skip: int) -> tuple[int, Any]:
     band's keyset condition, as the "Next" cursor does.
     """
     anchors = counted.anchors.get(number, ())
-    blocks = min(skip // ANCHOR_EVERY, len(anchors))
-    return (blocks * ANCHOR_EVERY, anchors[blocks - 1]) if blocks else (0, None)
+    before = bisect.bisect_right(anchors, skip, key=lambda anchor: anchor[0])
+    return anchors[before - 1] if before else (0, None)
 
 
 def _keep_anchors(counted: Counted, number: int, start_at: int, rows: list) -> None:
     """Remember the anchors among ``rows``, read from ``start_at`` rows into the band."""
     known = counted.anchors.get(number, [])
-    ends = [rid for i, (rid, _) in enumerate(rows, start=start_at + 1) if i % ANCHOR_EVERY == 0]
-    anchors = known[: start_at // ANCHOR_EVERY] + ends
-    if len(anchors) > len(known):  # replaced whole: other threads may read the old list
-        counted.anchors[number] = anchors[:MAX_ANCHORS]
+    ends = [
+        (i, rid) for i, (rid, _) in enumerate(rows, start=start_at + 1) if i % ANCHOR_EVERY == 0
+    ]
+    anchors = [anchor for anchor in known if anchor[0] <= start_at] + ends
+    if anchors and (not known or anchors[-1][0] > known[-1][0]):
+        counted.anchors[number] = anchors[:MAX_ANCHORS]  # replaced whole: others may read it
 
 
 def _hits(session, dialect, found: list[tuple[int, float, Any]]) -> list[Hit]:

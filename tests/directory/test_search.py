@@ -445,17 +445,28 @@ def test_the_first_page_after_a_change_reuses_the_band_sizes_but_reads_fresh_row
 
 
 def test_page_numbers_are_exact_on_the_first_page_after_a_change(engine):
-    from directory.db import new_session
-    from directory.services.search import settle_recounts
+    from sqlalchemy import event
 
+    from directory.db import new_session
+    from directory.search.queries import relevance_tiers
+    from directory.services.changes import write_listings
+    from directory.services.search import RANK_MAX, query_terms, settle_recounts
+
+    docs = random_docs(60)
     with new_session(engine, write=True) as write:
-        publish(write, random_docs(60))
+        publish(write, docs)
     filters = SearchFilters(q="rice")
 
+    tiers = relevance_tiers(engine.dialect.name, query_terms("rice"), False, RANK_MAX + 1)
+    statements, in_request = [], []
+    event.listen(engine, "before_execute", lambda conn, clause, *a: statements.append(str(clause)))
+
     def page(number: int, per_page: int = 5):
+        statements.clear()
         with new_session(engine) as read:
             found = search_listings(read, filters, page=number, per_page=per_page,
                                     facets=True, stale_after_ms=0)  # fmt: skip
+            in_request[:] = statements  # the recount has not started yet: it waits for go
             if found.recount_go is not None:
                 found.recount_go.set()
             settle_recounts(read)
@@ -463,14 +474,91 @@ def test_page_numbers_are_exact_on_the_first_page_after_a_change(engine):
 
     for number in (1, 3, 5):  # counts, band sizes and band rows of the data so far
         page(number)
+    renamed = next(d for d in docs if "rice" in d["names"]["en"].lower().split())
+    hidden = next(d for d in docs if d is not renamed and "rice" in d["names"]["en"].lower())
     changes = [[make_doc(f"n{i}", en=f"Rice Mill {i}") for i in range(3)]]  # more name hits
     changes += [[make_doc(f"x{n}", en=f"Shop {n}")] for n in range(3)]  # changes with no hit
-    for number, docs in zip((5, 2, 4, 6), changes, strict=True):
+    changes += [[{**renamed, "version": 2, "names": {"en": "Silk Shop"}}]]  # leaves the names
+    changes += [[{**hidden, "version": 2, "sharing": {**hidden["sharing"], "public": False}}]]
+    for number, batch in zip((5, 2, 4, 6, 3, 4), changes, strict=True):
+        page(number)  # this data's band rows, as a visitor's pages would leave them
         with new_session(engine, write=True) as write:
-            publish(write, docs)
+            old = [d for d in batch if d["version"] > 1]
+            write_listings(write, [d for d in batch if d not in old], old, source_peer="th")
+            write.commit()
         found = page(number)  # the first request for it after the change
         assert found.counts_updating
         with new_session(engine) as read:
             everything = [h.id for h in search_listings(read, filters, per_page=200).items]
         assert [h.id for h in found.items] == everything[(number - 1) * 5 : number * 5], number
+        # the names band's rows were brought up to date through the changed records, not
+        # read again whole (a probe of the changed ids, or the ranked page's LIMIT)
+        band = [sql for sql in in_request if tiers[0].match_sql in sql]
+        assert band and all("POSTCOMPILE" in sql or "LIMIT" in sql for sql in band), band
     assert {"th:n0", "th:n1", "th:n2"} <= set(everything[:25])
+    assert renamed["id"] in everything and hidden["id"] not in everything
+
+
+def test_page_numbers_after_a_change_seek_from_anchors_moved_to_this_data(engine, monkeypatch):
+    """A band read in index order keeps anchors; after a change the first page moves them
+    by the rows of the blocks that changed, counted again, and seeks from them."""
+    from sqlalchemy import event
+
+    import directory.services.search as search
+    from directory.db import new_session
+    from directory.services.changes import write_listings
+    from directory.services.search import settle_recounts
+
+    monkeypatch.setattr(search, "RANK_MAX", 5)  # the bands of "rice" are read unranked
+    monkeypatch.setattr(search, "ANCHOR_EVERY", 3)
+    docs = random_docs(90)
+    with new_session(engine, write=True) as write:
+        publish(write, docs)
+    filters = SearchFilters(q="rice")
+    limits = []
+
+    @event.listens_for(engine, "before_execute")
+    def seen(conn, clause, multiparams, params, options):
+        bound = multiparams[0] if multiparams and isinstance(multiparams[0], dict) else params
+        if bound and "limit" in bound and "after_key" not in bound:
+            limits.append(bound["limit"])
+
+    def page(number: int, per_page: int = 4):
+        limits.clear()
+        with new_session(engine) as read:
+            found = search_listings(read, filters, page=number, per_page=per_page,
+                                    facets=True, stale_after_ms=0)  # fmt: skip
+            found.limits = limits[:]  # the recount has not started yet: it waits for go
+            if found.recount_go is not None:
+                found.recount_go.set()
+            settle_recounts(read)
+        return found
+
+    def rice(doc):
+        return "rice" in doc["names"]["en"].lower().split()
+
+    in_names = [d for d in docs if rice(d) and d["sharing"]["public"]]
+    rest = [d for d in docs if not rice(d) and "rice" in d["descriptions"]["en"].split()]
+    changes = [
+        [make_doc("n0", en="Rice Mill New")],  # a new name hit
+        [make_doc("n1", en="Silk Shop", descriptions={"en": "rice"})],  # a new other hit
+        [{**in_names[2], "version": 2, "names": {"en": "Silk Shop"}}],  # leaves the names
+        [{**rest[3], "version": 2, "names": {"en": "Rice Barn"}}],  # moves up a band
+        [{**in_names[5], "version": 2, "sharing": {**in_names[5]["sharing"], "public": False}}],
+        [make_doc("n2", en="Crab Shop")],  # no hit
+        [{**d, "version": 3} for d in docs[:12]],  # many records at once, unchanged
+    ]
+    for number, batch in zip((9, 11, 7, 10, 8, 6, 11), changes, strict=True):
+        page(number + 2)  # anchors up to past the page, on this data
+        with new_session(engine, write=True) as write:
+            old = [d for d in batch if d["version"] > 1]
+            write_listings(write, [d for d in batch if d not in old], old, source_peer="th")
+            write.commit()
+        found = page(number)
+        assert found.counts_updating
+        with new_session(engine) as read:
+            everything = [h.id for h in search_listings(read, filters, per_page=200).items]
+        assert [h.id for h in found.items] == everything[(number - 1) * 4 : number * 4], number
+        # read from an anchor shortly before the page in every band, not from its start
+        # (a block the change moved may hold a row or two more than ANCHOR_EVERY)
+        assert found.limits and max(found.limits) <= 4 + 2 * 3 + 1, found.limits
