@@ -3,6 +3,7 @@ after the fork."""
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 import click
@@ -29,8 +30,17 @@ class SmedirServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        """Build the WSGI app (runs in the worker, so no connection is shared across forks)."""
-        return create_app(self.smedir_config)
+        """Build the WSGI app (runs in the worker, so no connection is shared across forks).
+
+        What the app holds from here on (modules, templates, the schema, ICU's data) is
+        moved out of the cycle collector's full walks with ``gc.freeze``: at 100,000
+        listings a full collection walked it for 25-41 ms, and one in about fifteen
+        first searches after a change paid that in the request (55-60 ms instead of 18).
+        """
+        app = create_app(self.smedir_config)
+        gc.collect()
+        gc.freeze()
+        return app
 
 
 def run_gunicorn(
