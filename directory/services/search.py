@@ -322,11 +322,12 @@ def _stale_positions(session, dialect, terms, where, params, old: Counted) -> Co
     total and facets (marked ``updating``), the bands' sizes (``_stale_sizes``), and the
     rows a page number skips by, brought up to this data through the records changed since
     (``_stale_rows``, ``_stale_anchors``), so that page numbers stay exact."""
-    changed = _changed_since(session, old.seq)
+    needed = old.anchors or old.members or 0 in old.tier_sizes.values()
+    changed = _changed_since(session, old.seq) if needed else []  # else nothing to bring up
     bands = relevance_tiers(dialect, terms, old.substring, RANK_MAX + 1)
     sizes = _stale_sizes(session, bands, old, changed)
     stale = Counted(old.total, old.capped, old.facets, old.substring, sizes, updating=True)
-    if changed is None or not terms:
+    if changed is None or not (old.anchors or old.members) or not terms:
         return stale
     idents = _idents(session, dialect, changed)
     if idents is None:
@@ -365,11 +366,16 @@ def _changed_since(session, seq: int) -> list[str] | None:
     return None if len(ids) > STALE_PROBE else list(dict.fromkeys(ids))
 
 
+def _of_changed(session, sql: str, params: dict, ids: list[str]):
+    """Run ``sql``, whose ``:changed`` is the list of listing ids ``ids``."""
+    query = text(sql).bindparams(bindparam("changed", expanding=True))
+    return session.execute(query, {**params, "changed": ids})
+
+
 def _any_hit(session, tier, ids: list[str]) -> bool:
     """True when one of the listings ``ids`` is a hit of the band ``tier``."""
     sql = f"SELECT 1 FROM {tier.from_sql} WHERE {tier.match_sql} AND l.id IN :changed LIMIT 1"
-    query = text(sql).bindparams(bindparam("changed", expanding=True))
-    return session.execute(query, {**tier.params, "changed": ids}).first() is not None
+    return _of_changed(session, sql, tier.params, ids).first() is not None
 
 
 def _idents(session, dialect: str, ids: list[str]) -> dict[str, Any] | None:
@@ -377,9 +383,8 @@ def _idents(session, dialect: str, ids: list[str]) -> dict[str, Any] | None:
     one of them is not there (a row deleted since: where it was is no longer known)."""
     if dialect != "sqlite" or not ids:
         return {rid: rid for rid in ids}
-    query = text("SELECT id, rowid FROM listings WHERE id IN :ids")
-    query = query.bindparams(bindparam("ids", expanding=True))
-    found = dict(session.execute(query, {"ids": ids}).all())
+    sql = "SELECT id, rowid FROM listings WHERE id IN :changed"
+    found = dict(_of_changed(session, sql, {}, ids).all())
     return found if len(found) == len(ids) else None
 
 
@@ -400,9 +405,8 @@ def _stale_rows(session, dialect, where, params, tiers, old: Counted, idents) ->
 def _rows_among(session, where, params, tier, freshness: str, ids: list[str]) -> list:
     """The identities of the listings ``ids`` that are rows of a band after the filters."""
     conditions = " AND ".join([*where, tier.match_sql, freshness, "l.id IN :changed"])
-    query = text(f"SELECT {tier.ident} FROM {tier.from_sql} WHERE {conditions}")
-    query = query.bindparams(bindparam("changed", expanding=True))
-    return session.execute(query, {**params, **tier.params, "changed": ids}).scalars().all()
+    sql = f"SELECT {tier.ident} FROM {tier.from_sql} WHERE {conditions}"
+    return _of_changed(session, sql, {**params, **tier.params}, ids).scalars().all()
 
 
 def _member_keys(dialect: str, idents) -> array:
@@ -430,7 +434,7 @@ def _stale_anchors(session, dialect, where, params, tiers, old: Counted, idents,
     """
     for number, anchors in old.anchors.items():
         tier, freshness = tiers[number]
-        ends = old.tier_rows.get(number) if number not in old.members else None
+        ends = old.tier_rows.get(number)  # known once the band was read to its end
         blocks = _blocks_of(session, dialect, anchors, list(idents.values()))
         counted = set(blocks[:STALE_BLOCKS])
         shift, kept = 0, []
