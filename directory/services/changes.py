@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
+from directory.db import insert_rows
 from directory.models import ChangeCounter, ChangeLogEntry, Listing, ListingState
 from directory.models.base import isoformat_z, utcnow
 from directory.node import Node
@@ -336,11 +337,14 @@ def write_listings(
             conn, [(*row, stamp) for row in rows[: len(inserts)]], rows[len(inserts) :]
         )
     else:
-        if inserts:
-            columns = ", ".join((*LISTING_COLUMNS, "id", "created_at"))
-            marks = ", ".join([mark] * (len(LISTING_COLUMNS) + 2))
-            sql = f"INSERT INTO listings ({columns}) VALUES ({marks})"
-            conn.exec_driver_sql(sql, [(*row, stamp) for row in rows[: len(inserts)]])
+        # COPY: an INSERT per row also sets up, per row, the generated search vector and
+        # the expression indexes (parsing the stored expression, building its program)
+        insert_rows(
+            conn,
+            "listings",
+            (*LISTING_COLUMNS, "id", "created_at"),
+            [(*row, stamp) for row in rows[: len(inserts)]],
+        )
         if updates:
             assignments = ", ".join(f"{c} = {mark}" for c in LISTING_COLUMNS)
             sql = f"UPDATE listings SET {assignments} WHERE id = {mark}"
@@ -349,11 +353,7 @@ def write_listings(
         _expire_cached(session, [doc["id"] for doc in updates])
     store_match_keys(conn, _keys(inserts, computed), fresh=True)
     store_match_keys(conn, _keys(updates, computed))
-    sql = (
-        "INSERT INTO change_log (seq, record_id, version, deleted, created_at) "
-        f"VALUES ({', '.join([mark] * 5)})"
-    )
-    conn.exec_driver_sql(sql, log)
+    insert_rows(conn, "change_log", ("seq", "record_id", "version", "deleted", "created_at"), log)
 
 
 SQLITE_MAX_VARIABLES = 32_766  # SQLite's default limit of bound parameters in one statement
