@@ -86,11 +86,26 @@ def match_where(dialect: str, terms: list[str], substring: bool) -> tuple[str | 
     match = "l.search_vector @@ CAST(:tsq AS tsquery)"
     if not substring:
         return match, params
-    likes = []
+    inside, likes = pg_substrings(terms)
+    return f"({match} OR {inside})", {**params, **likes}
+
+
+# the query when no word contains a term: a lexeme no index holds ("*" is never in a word)
+_NO_WORD = "'''*'''"
+
+
+def pg_substrings(terms: list[str]) -> tuple[str, dict]:
+    """The condition (on ``l``) that every term is inside one of the listing's name words:
+    the vocabulary's trigram index gives the words containing each term, and
+    ``names_vector`` the listings holding one of them (an index lookup a word)."""
+    words, params = [], {}
     for i, term in enumerate(terms):
         params[f"sub{i}"] = f"%{term}%"
-        likes.append(f"l.search_names LIKE :sub{i}")
-    return f"({match} OR ({' AND '.join(likes)}))", params
+        words.append(
+            "(SELECT CAST(coalesce(string_agg(quote_literal(word), ' | '), "
+            f"{_NO_WORD}) AS tsquery) FROM search_words WHERE word LIKE :sub{i})"
+        )
+    return f"l.names_vector @@ ({' && '.join(words)})", params
 
 
 def hit_source(dialect: str, terms: list[str], substring: bool | None = None) -> HitSource:
@@ -197,37 +212,25 @@ def _sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
 
 def _pg_tiers(terms: list[str], substring: bool, limit: int) -> list[Tier]:
     words = pg_words(terms)
-    names = " & ".join(f"('{t}':A | '{t}':*A)" for t in terms)  # weight A: the names
     # double precision: a real sent as text and back as a float would no longer equal itself
     rank = (
         "-CAST(ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery)) "
         "AS double precision)"
     )
     common = {"pgw": PG_WEIGHTS, "tsq": words}
-    # the names band: weight A cannot be looked up in the GIN index (only rechecked on
-    # each row), so a term of 3+ characters also asks the names' trigram index, for a
-    # name word that begins with it (search_names is its words, space-separated): pg_trgm
-    # reads "% and%" as a word start, so at 1M listings the band of "and" (5,100 hits)
-    # came from 7,300 candidate rows instead of the 49,000 names containing "and"
-    names_match = "l.search_vector @@ CAST(:tier0 AS tsquery)"
-    names_params = {"tier0": names}
-    for i, term in enumerate(terms):
-        if len(term) >= MIN_SUBSTRING:
-            names_params.update({f"name_start{i}": f"{term}%", f"name_word{i}": f"% {term}%"})
-            names_match += (
-                f" AND (l.search_names LIKE :name_start{i} OR l.search_names LIKE :name_word{i})"
-            )
-    # coalesce(NOT ...): the planner cannot estimate a weight-restricted match and took
-    # this band for rare, sorting all 85,000 hits of "and" instead of walking the ids
+    # the names band is looked up in the names' own vector (weight A could only be
+    # rechecked on each row: at 1M listings "and" had 85,000 word hits to recheck)
+    names_match = "l.names_vector @@ CAST(:tsq AS tsquery)"
+    # coalesce(NOT ...): the planner took a negated match for rare and sorted all 85,000
+    # hits of "and" instead of walking the ids
     rest = (
         "l.search_vector @@ CAST(:tsq AS tsquery) "
-        "AND coalesce(NOT (l.search_vector @@ CAST(:tier0 AS tsquery)), true)"
+        "AND coalesce(NOT (l.names_vector @@ CAST(:tsq AS tsquery)), true)"
     )
-    bands = [(names_match, names_params, rank), (rest, {"tier0": names}, rank)]
+    bands = [(names_match, {}, rank), (rest, {}, rank)]
     if substring:
-        likes = {f"sub{i}": f"%{t}%" for i, t in enumerate(terms)}
-        match = " AND ".join(f"l.search_names LIKE :{name}" for name in likes)
-        match += " AND NOT (l.search_vector @@ CAST(:tsq AS tsquery))"
+        inside, likes = pg_substrings(terms)
+        match = f"{inside} AND NOT (l.search_vector @@ CAST(:tsq AS tsquery))"
         bands.append((match, likes, "1.0"))
     counting = "SELECT count(*) FROM (SELECT 1 FROM listings l WHERE {} LIMIT {}) s"
     return [

@@ -21,6 +21,9 @@ KHMER = re.compile("[\u1780-\u17ff\u19e0-\u19ff]")
 # letters, digits and (for Khmer) combining signs; no underscore, no inner punctuation,
 # so the database's own tokenizers (FTS5 unicode61, PostgreSQL's parser) keep each word whole
 WORD = re.compile("(?:[^\\W_]|[\u1780-\u17ff\u19e0-\u19ff])+")
+# longer "words" are not indexed: no one types them, and PostgreSQL refuses a lexeme
+# over 2,047 bytes (a Khmer character takes 3) where the words are cast to a tsvector
+MAX_WORD = 200
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _local = threading.local()  # a BreakIterator is not thread-safe (gthread workers)
 
@@ -94,6 +97,7 @@ def index_text(parts) -> str | None:
 
     Each word is kept once: ranking weighs which column a word is in (names above
     the rest), not how often a description repeats it, and the index stays small.
+    Words longer than ``MAX_WORD`` characters are left out.
     """
     found = words(" ".join(part for part in parts if part))
-    return " ".join(dict.fromkeys(found)) or None
+    return " ".join(w for w in dict.fromkeys(found) if len(w) <= MAX_WORD) or None

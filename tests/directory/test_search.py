@@ -562,3 +562,79 @@ def test_page_numbers_after_a_change_seek_from_anchors_moved_to_this_data(engine
         # read from an anchor shortly before the page in every band, not from its start
         # (a block the change moved may hold a row or two more than ANCHOR_EVERY)
         assert found.limits and max(found.limits) <= 4 + 2 * 3 + 1, found.limits
+
+
+def test_a_listing_published_by_review_is_found_inside_its_name_words(
+    session, make_user, draft_data, node
+):
+    """The reviewed path writes one listing through the ORM: its name words reach the
+    substring index too (on PostgreSQL the vocabulary's triggers, on SQLite FTS5's)."""
+    from directory.models import Role
+    from directory.services import listings as svc
+    from directory.services import reviews
+
+    owner, reviewer = make_user(Role.OWNER), make_user(Role.FOCAL_POINT, country="KH")
+    data = {**draft_data, "names": {"en": "Greenpepperhouse Trading"}}
+    listing = svc.create_draft(session, owner, data, node=node)
+    revision = svc.submit_for_review(session, owner, listing.id, node=node)
+    reviews.approve_revision(session, reviewer, revision.id, node=node)
+    session.commit()
+    assert ids(session, "pepperh") == [listing.id]
+    assert ids(session, "greenpepperhouse") == [listing.id]
+
+
+def test_an_overlong_word_is_left_out_of_the_index(session):
+    from directory.search.tokens import MAX_WORD
+
+    long_word = "é" * 1100  # 2,200 bytes: PostgreSQL refuses such a lexeme in a cast
+    doc = make_doc("a", en="Kampot Pepper Farm", descriptions={"km": f"{long_word} ម្រេច"})
+    publish(session, [doc])
+    assert ids(session, "ម្រេច") == ["th:a"] and ids(session, "pepper") == ["th:a"]
+    assert ids(session, "é" * MAX_WORD) == []
+    fits = make_doc("b", en="Kep Crab", descriptions={"en": "x" * MAX_WORD})
+    publish(session, [fits])
+    assert ids(session, "x" * MAX_WORD) == ["th:b"]
+
+
+def test_migration_0016_keeps_every_listing_findable(db_factory, node):
+    """From the first design (0015) on: a word too long for the new index is dropped, the
+    names are found as words, as 1-character prefixes and inside words, and so is a name
+    that changes afterwards."""
+    from alembic import command
+
+    from directory.db import make_engine, new_session
+    from directory.migrations import alembic_config, upgrade_database
+    from directory.records import canonical_json, listing_columns
+    from directory.services.changes import isic_sections
+
+    engine = make_engine(db_factory())
+    doc = make_doc("old", en="Kampot Pepperhouse", km=KHMER["pepper"])
+    columns = listing_columns(doc, isic_sections())
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0015")
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            "INSERT INTO listings (id, origin, state, version, document, created_at, "
+            "share_public, share_hub, province, search_names, search_text) VALUES "
+            f"({mark}, 'th', 'published', 1, {mark}, '2026-01-01', {mark}, {mark}, 'KH-7', "
+            f"{mark}, {mark})",
+            (
+                "th:old",
+                canonical_json(doc),
+                True,
+                False,
+                columns["search_names"],
+                "é" * 1100 + " " + (columns["search_text"] or ""),  # as stored before MAX_WORD
+            ),
+        )
+    upgrade_database(engine)
+    with new_session(engine, write=True) as session:
+        for query in ("pepperhouse", "kampot", "epperh", "ក", "ម្រេ"):
+            assert ids(session, query) == ["th:old"], query
+        renamed = {**doc, "version": 2, "names": {"en": "Mondulkiri Honeybee"}}
+        apply_remote_changes(session, [renamed], node=node, source_peer="th")
+        session.commit()
+        assert ids(session, "oneyb") == ["th:old"] and ids(session, "epperh") == []
+    engine.dispose()
