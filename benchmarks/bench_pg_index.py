@@ -1,0 +1,145 @@
+"""PostgreSQL: what the search index objects cost a write, in the database server alone.
+
+python benchmarks/bench_pg_index.py [--rows 10000] [--rounds 5] [--unique-words]
+
+Fills a migrated database with N generated listings (``bench_sync.records``, through
+``apply_remote_changes``), keeps their rows in memory, then for each configuration
+drops every search index object, creates that configuration's, empties ``listings`` and
+inserts the same rows again in pages of 1,000 in one transaction, timed. Rounds
+alternate the configurations; each line gives min / median / max seconds and the
+median's cost per row over the table without any search objects (the raw baseline of
+the same run). A checkpoint precedes each insert, as a fresh database's does. The
+generator's names draw on a few dozen words, so the vocabulary learns them in the
+first page; ``--unique-words`` adds a word of its own to every row's names.
+
+- ``none``: the table and its other indexes, no search objects;
+- ``0008``: the first design (generated tsvector parsed by ``to_tsvector`` twice, its
+  GIN index, a pg_trgm GIN index over every listing's names, the name-order index);
+- ``0016``: this design (``directory.search.index``: the names parsed once and the rest
+  cast, the names' own vector, two GIN indexes, the name words' vocabulary with its
+  trigram index and triggers, the name-order index);
+
+each written by ``COPY`` (as ``write_listings`` does now) and, for ``0008`` and ``none``,
+also by one ``INSERT`` a row (``executemany``, as it did before), which sets up the
+generated column and the expression indexes again for every row. The rest of a pull
+(HTTP, validation, the words in Python, the change log) is not in these figures; see
+``bench_import.py --search-index compare`` for the whole write path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_db import create_pg, drop_pg  # noqa: E402
+from bench_sync import seed_source  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from directory.db import make_engine  # noqa: E402
+from directory.migrations import upgrade_database  # noqa: E402
+from directory.search import index  # noqa: E402
+
+CONFIGS = {
+    "none": [],
+    "0008": [*index._PG_OBJECTS_0008, index._NAME_SORT],
+    "0016": [*index._PG_VECTORS, index._NAME_SORT],
+}
+RUNS = [
+    ("none", "copy"),
+    ("none", "insert"),
+    ("0008", "copy"),
+    ("0008", "insert"),
+    ("0016", "copy"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--unique-words",
+        action="store_true",
+        help="give every row a name word of its own (the vocabulary's worst case)",
+    )
+    args = parser.parse_args()
+    print(f"# {os.cpu_count()} CPUs, {args.rows} rows, load average "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
+    url = create_pg("bench_pg_index")
+    try:
+        engine = make_engine(url)
+        upgrade_database(engine)
+        engine.dispose()
+        seed_source(url, args.rows)
+        run(url, args.rounds, args.unique_words)
+    finally:
+        drop_pg(url)
+    print(f"# load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+def run(url: str, rounds: int, unique_words: bool) -> None:
+    import psycopg
+
+    u = make_url(url)
+    conn = psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
+    conn.autocommit = True
+    cur = conn.cursor()
+    generated = set(index.PG_COLUMNS)
+    columns = [
+        name
+        for (name,) in cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'listings'"
+            " ORDER BY ordinal_position"
+        )
+        if name not in generated
+    ]
+    names = ", ".join(columns)
+    rows = cur.execute(f"SELECT {names} FROM listings").fetchall()
+    if unique_words:  # the generator's names draw on a few dozen words
+        at = columns.index("search_names")
+        rows = [(*r[:at], f"{r[at]} u{i:07d}", *r[at + 1 :]) for i, r in enumerate(rows)]
+    insert = f"INSERT INTO listings ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+    seconds: dict[tuple[str, str], list[float]] = {run: [] for run in RUNS}
+    for _ in range(rounds):
+        for config, mode in RUNS:
+            with conn.transaction():
+                for sql in index._PG_DROP_0008 + index._PG_DROP_VECTORS:
+                    cur.execute(sql)
+                cur.execute("DROP INDEX IF EXISTS ix_listings_name_sort")
+                for sql in CONFIGS[config]:
+                    cur.execute(sql)
+                cur.execute("TRUNCATE listings CASCADE")
+                if config == "0016":  # a fresh database's vocabulary is empty
+                    cur.execute("TRUNCATE search_words")
+            cur.execute("CHECKPOINT")
+            start = time.perf_counter()
+            with conn.transaction():
+                for at in range(0, len(rows), 1000):
+                    page = rows[at : at + 1000]
+                    if mode == "insert":
+                        cur.executemany(insert, page)
+                        continue
+                    with cur.copy(f"COPY listings ({names}) FROM STDIN") as copy:
+                        for row in page:
+                            copy.write_row(row)
+            seconds[(config, mode)].append(time.perf_counter() - start)
+    conn.close()
+    for (config, mode), times in seconds.items():
+        base = statistics.median(seconds[("none", mode)])
+        extra = (statistics.median(times) - base) / len(rows) * 1e6
+        print(
+            f"{config:>5} {mode:>6}: {min(times):.3f} / {statistics.median(times):.3f} / "
+            f"{max(times):.3f} s   index +{extra:5.1f} us a row over none ({mode})"
+        )
+
+
+if __name__ == "__main__":
+    main()
