@@ -18,9 +18,10 @@ document in ``listings.search_names`` / ``listings.search_text`` (see
     rest), then the other words without positions (as weight D, which ranks like B);
   - ``names_vector``: the name words alone, so "every term in the names" (the first
     relevance band) is one index lookup, also for 1- and 2-character Khmer prefixes;
-  - ``search_words``: every name word once, filled by statement triggers on INSERT
-    and UPDATE of ``listings``; a substring inside words ("epper") is looked up in
-    its trigram index, and the name words found are matched in ``names_vector``.
+  - ``search_words``: every name word once, filled by triggers (once an INSERT
+    statement, once a row whose names an UPDATE changed); a substring inside words
+    ("epper") is looked up in its trigram index, and the name words found are matched
+    in ``names_vector``.
 
   The words are already split and case-folded, so both vectors take them with a cast
   (no text parser) where positions are not needed. That, and the trigram index over a
@@ -96,23 +97,25 @@ _PG_DROP_0008 = [
     "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
 ]
 
-# ORDER BY: concurrent writers take the new words' index entries in one order (no deadlock)
-_ADD_WORDS = """CREATE FUNCTION search_words_add() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_words (word)
-        SELECT DISTINCT w FROM new_rows, unnest(string_to_array(new_rows.search_names, ' ')) w
+
+def _words_from(source: str) -> str:
+    """The INSERT of the name words of ``source`` (a FROM list with ``search_names``) into
+    the vocabulary; sorted, so concurrent writers take the new words' index entries in
+    one order (no deadlock)."""
+    return f"""INSERT INTO search_words (word)
+        SELECT DISTINCT w FROM {source}, unnest(string_to_array(search_names, ' ')) w
         ORDER BY w
-        ON CONFLICT DO NOTHING;
+        ON CONFLICT DO NOTHING"""
+
+
+def _words_trigger(name: str, source: str) -> str:
+    return f"""CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    {_words_from(source)};
     RETURN NULL;
 END $$"""
-_ADD_RENAMED = """CREATE FUNCTION search_words_renamed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    INSERT INTO search_words (word)
-        SELECT DISTINCT w FROM unnest(string_to_array(NEW.search_names, ' ')) w
-        ORDER BY w
-        ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$"""
+
+
 _PG_VECTORS = [
     """ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple', coalesce(search_names, '')), 'A')
@@ -123,8 +126,8 @@ _PG_VECTORS = [
     "CREATE INDEX ix_listings_names ON listings USING gin (names_vector)",
     "CREATE TABLE search_words (word text PRIMARY KEY)",
     "CREATE INDEX ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
-    _ADD_WORDS,
-    _ADD_RENAMED,
+    _words_trigger("search_words_add", "new_rows"),
+    _words_trigger("search_words_renamed", "(SELECT NEW.search_names) AS renamed (search_names)"),
     # new rows come in batches (COPY), so once a statement; an update of other columns
     # (most of them) costs nothing, and a changed name once a row
     """CREATE TRIGGER listings_words_ai AFTER INSERT ON listings
@@ -132,9 +135,7 @@ _PG_VECTORS = [
     """CREATE TRIGGER listings_words_au AFTER UPDATE OF search_names ON listings FOR EACH ROW
         WHEN (OLD.search_names IS DISTINCT FROM NEW.search_names)
         EXECUTE FUNCTION search_words_renamed()""",
-    """INSERT INTO search_words (word)
-        SELECT DISTINCT unnest(string_to_array(search_names, ' ')) FROM listings
-        ON CONFLICT DO NOTHING""",
+    _words_from("listings"),
 ]
 _PG_DROP_VECTORS = [
     "DROP TRIGGER IF EXISTS listings_words_au ON listings",
