@@ -15,11 +15,12 @@ first page; ``--unique-words`` adds a word of its own to every row's names.
 - ``none``: the table and its other indexes, no search objects;
 - ``0008``: the first design (generated tsvector parsed by ``to_tsvector`` twice, its
   GIN index, a pg_trgm GIN index over every listing's names, the name-order index);
-- ``0016``: this design (``directory.search.index``: the names parsed once and the rest
-  cast, the names' own vector, two GIN indexes, the name words' vocabulary with its
+- ``0016``: the second design (the names parsed and the rest cast into one vector,
+  the names' own vector cast, two GIN indexes, the name words' vocabulary with its
   trigram index and triggers, the name-order index);
-- ``split``: not shipped, a lead: as 0016, but ``search_vector`` holds only the other
-  words (cast), so the name words are indexed once;
+- ``0017``: this design (``directory.search.index``): as 0016, but the one vector holds
+  only the words other than the names (``text_vector``, cast), so each word is
+  indexed once and nothing is parsed;
 
 each written by ``COPY`` (as ``write_listings`` does now) and, for ``0008`` and ``none``,
 also by one ``INSERT`` a row (``executemany``, as it did before), which sets up the
@@ -53,13 +54,9 @@ CONFIGS = {
     "none": [],
     "0008": [*index._PG_OBJECTS_0008, index._NAME_SORT],
     "0016": [*index._PG_VECTORS, index._NAME_SORT],
-    # not shipped, a lead: the other words in a vector of their own, so the names are
-    # indexed once (the queries would match each term in either vector)
-    "split": [
-        """ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-            CAST(coalesce(search_text, '') AS tsvector)) STORED""",
-        "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
-        *[sql for sql in index._PG_VECTORS if "search_vector" not in sql],
+    "0017": [
+        *[sql for sql in index._PG_VECTORS if sql not in index._PG_WITH_NAMES],
+        *index._PG_TEXT_VECTOR,
         index._NAME_SORT,
     ],
 }
@@ -69,7 +66,7 @@ RUNS = [
     ("0008", "copy"),
     ("0008", "insert"),
     ("0016", "copy"),
-    ("split", "copy"),
+    ("0017", "copy"),
 ]
 
 
@@ -120,17 +117,22 @@ def run(url: str, rounds: int, unique_words: bool) -> None:
         rows = [(*r[:at], f"{r[at]} u{i:07d}", *r[at + 1 :]) for i, r in enumerate(rows)]
     insert = f"INSERT INTO listings ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
     seconds: dict[tuple[str, str], list[float]] = {run: [] for run in RUNS}
+    drops = [
+        "DROP INDEX IF EXISTS ix_listings_name_sort",
+        *index._PG_DROP_0008,
+        *index._PG_DROP_TEXT_VECTOR,
+        *index._PG_DROP_VECTORS,
+    ]
     for _ in range(rounds):
         for config, mode in RUNS:
             with conn.transaction():
-                for sql in index._PG_DROP_0008 + index._PG_DROP_VECTORS:
+                for sql in drops:
                     cur.execute(sql)
-                cur.execute("DROP INDEX IF EXISTS ix_listings_name_sort")
                 for sql in CONFIGS[config]:
                     cur.execute(sql)
                 cur.execute("TRUNCATE listings CASCADE")
-                if config in ("0016", "split"):  # a fresh database's vocabulary is empty
-                    cur.execute("TRUNCATE search_words")
+                if "search_words" in " ".join(CONFIGS[config]):
+                    cur.execute("TRUNCATE search_words")  # as a fresh database's
             cur.execute("CHECKPOINT")
             start = time.perf_counter()
             with conn.transaction():

@@ -80,6 +80,11 @@ def test_a_name_match_outranks_a_description_or_product_match(session):
     publish(session, [cashew, kampot])
     assert ids(session, "pepper") == ["th:kampot", "th:cashew"]
     assert ids(session, "090411") == ["th:cashew"]  # HS codes are searchable too
+    # terms found partly in the names, partly in the rest: every term, in either part
+    assert ids(session, "farm pepper") == ["th:kampot", "th:cashew"]
+    assert ids(session, "cashew garden") == ["th:cashew"]
+    assert ids(session, "garden 090411") == ["th:cashew"]
+    assert ids(session, "kampot garden") == []
 
 
 def test_substrings_of_names_rank_after_words(session):
@@ -637,4 +642,53 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
         apply_remote_changes(session, [renamed], node=node, source_peer="th")
         session.commit()
         assert ids(session, "oneyb") == ["th:old"] and ids(session, "epperh") == []
+    engine.dispose()
+
+
+def test_migration_0017_indexes_each_word_once_and_back(db_factory):
+    """From 0016's vector of every word to the names and the rest apart, and back: a listing
+    stored before is found by its name words, its other words and both together."""
+    from alembic import command
+
+    from directory.db import make_engine, new_session
+    from directory.migrations import alembic_config, upgrade_database
+    from directory.records import canonical_json, listing_columns
+    from directory.services.changes import isic_sections
+
+    engine = make_engine(db_factory())
+    doc = make_doc("old", en="Kampot Pepperhouse", descriptions={"en": "A garden of spices"})
+    columns = listing_columns(doc, isic_sections())
+
+    def migrate(to: str) -> None:
+        with engine.begin() as conn:
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = conn
+            (command.downgrade if to == "0016" else command.upgrade)(cfg, to)
+
+    migrate("0016")
+    with engine.begin() as conn:
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        conn.exec_driver_sql(
+            "INSERT INTO listings (id, origin, state, version, document, created_at, "
+            "share_public, share_hub, province, search_names, search_text) VALUES "
+            f"({mark}, 'th', 'published', 1, {mark}, '2026-01-01', {mark}, {mark}, 'KH-7', "
+            f"{mark}, {mark})",
+            ("th:old", canonical_json(doc), True, False, columns["search_names"],
+             columns["search_text"]),
+        )  # fmt: skip
+    upgrade_database(engine)
+    with new_session(engine) as session:
+        for query in ("kampot", "garden", "kampot garden", "spice", "epperh"):
+            assert ids(session, query) == ["th:old"], query
+        assert ids(session, "kampot rice") == []
+    migrate("0016")
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # 0016's one vector again, names and the rest
+            found = conn.exec_driver_sql(
+                "SELECT id FROM listings WHERE search_vector @@ 'kampot & garden'::tsquery"
+            ).all()
+            assert found == [("th:old",)]
+    migrate("head")
+    with new_session(engine) as session:
+        assert ids(session, "kampot garden") == ["th:old"]
     engine.dispose()
