@@ -90,10 +90,15 @@ def test_a_name_match_outranks_a_description_or_product_match(session):
 def test_substrings_of_names_rank_after_words(session):
     publish(
         session,
-        [make_doc("w", en="Pepperhouse Trading"), make_doc("p", en="Green Pepper Co")],
+        [
+            make_doc("w", en="Pepperhouse Trading"),
+            make_doc("p", en="Green Pepper Co"),
+            make_doc("d", en="Kep Crab", descriptions={"en": "Epper is our cook"}),
+        ],
     )
     assert ids(session, "pepper") == ["th:p", "th:w"]  # word, then prefix (same word start)
-    assert ids(session, "epper") == ["th:p", "th:w"]  # only inside words: trigram substrings
+    found = ids(session, "epper")  # a word of d's description, inside p's and w's names
+    assert found[0] == "th:d" and sorted(found[1:]) == ["th:p", "th:w"]
     assert ids(session, "house") == ["th:w"]
 
 
@@ -647,7 +652,8 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
 
 def test_migration_0017_indexes_each_word_once_and_back(db_factory):
     """From 0016's vector of every word to the names and the rest apart, and back: a listing
-    stored before is found by its name words, its other words and both together."""
+    stored before is found by its name words, its other words, both together, and inside
+    its name words (SQLite's index is unchanged)."""
     from alembic import command
 
     from directory.db import make_engine, new_session
@@ -684,11 +690,27 @@ def test_migration_0017_indexes_each_word_once_and_back(db_factory):
     migrate("0016")
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # 0016's one vector again, names and the rest
-            found = conn.exec_driver_sql(
-                "SELECT id FROM listings WHERE search_vector @@ 'kampot & garden'::tsquery"
-            ).all()
-            assert found == [("th:old",)]
+            sql = "SELECT id FROM listings WHERE search_vector @@ 'kampot & garden'::tsquery"
+        else:  # SQLite: unchanged, the trigrams of every listing's names
+            sql = (
+                "SELECT l.id FROM listings_trgm JOIN listings l ON l.rowid = listings_trgm.rowid"
+                " WHERE listings_trgm MATCH '\"epperh\"'"
+            )
+        assert conn.exec_driver_sql(sql).all() == [("th:old",)]
     migrate("head")
     with new_session(engine) as session:
         assert ids(session, "kampot garden") == ["th:old"]
+        assert ids(session, "epperh") == ["th:old"]
     engine.dispose()
+
+
+def test_a_substring_inside_hundreds_of_name_words_finds_them_all(session):
+    """Hundreds of name words hold the term (on PostgreSQL each found in the vocabulary,
+    then looked up in ``names_vector`` in one query)."""
+    docs = [make_doc(f"s{i}", en=f"Farm abzqx{i}") for i in range(100, 400)]
+    publish(session, docs)
+    page = search_listings(session, SearchFilters(q="zqx"), facets=True)
+    assert page.total == 300 and not page.capped  # "zqx" begins no word: substrings only
+    assert sum(n for _, n in page.facets["size_class"]) == 300
+    inside = search_listings(session, SearchFilters(q="zqx1 farm"), per_page=200)
+    assert sorted(hit.id for hit in inside.items) == [f"th:s{i}" for i in range(100, 200)]
