@@ -34,3 +34,8 @@ def create_pg(name: str) -> str:
 def drop_pg(url: str) -> None:
     """Drop the database at ``url``."""
     _admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def checkpoint() -> None:
+    """A checkpoint of the benchmark server (its dirty buffers written out now)."""
+    _admin("CHECKPOINT")

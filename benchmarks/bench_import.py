@@ -28,7 +28,10 @@ the index itself.
 Each line also gives CPU seconds (user + system) of each side's own processes: the
 raw loop, the puller plus the feed server, the import command. On a machine shared
 with other jobs these move less than wall-clock times; the database server's CPU
-(PostgreSQL) is in neither.
+(PostgreSQL) is in neither. With ``compare``, each timed path starts after a checkpoint
+(PostgreSQL) and ``sync``, so none pays for the writes of the one before, and also gives
+the CPU seconds of the whole machine during it (``machine``: client, database server and
+source node; only meaningful on a machine with nothing else running).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_db import drop_pg  # noqa: E402
+from bench_db import checkpoint, drop_pg  # noqa: E402
 from bench_sync import Databases, pull, raw_ceiling, seed_source, start_source  # noqa: E402
 
 from directory.db import make_engine, new_session  # noqa: E402
@@ -120,18 +123,43 @@ def without_search_index(url: str) -> str:
     return url
 
 
+def machine_cpu() -> float:
+    """CPU seconds every process of the machine has used (user and system, from /proc/stat):
+    the pulling or importing process, the database server and the source node together."""
+    with open("/proc/stat", encoding="ascii") as f:
+        fields = f.readline().split()[1:]
+    return (int(fields[0]) + int(fields[1]) + int(fields[2])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(dbs: Databases) -> None:
+    """Before a timed write: dirty pages on disk, and on PostgreSQL a checkpoint, so that no
+    run pays for the writes of the one before (as a fresh database's first write would not)."""
+    if dbs.backend == "postgresql":
+        checkpoint()
+    os.sync()
+
+
+def timed(dbs: Databases, write) -> dict:
+    settle(dbs)
+    before = machine_cpu()
+    result = write()
+    result["machine_cpu"] = machine_cpu() - before
+    return result
+
+
 def writes(dbs: Databases, tmp: Path, n: int, page: int, source: str, data: Path, tag: str,
            prepare=lambda url: url) -> dict:  # fmt: skip
     """Full pull, import of replicas and import of own records into fresh databases."""
+    pulled, replicas, own = (prepare(dbs.new(f"{name}{tag}{n}")) for name in ("kh", "imkh", "imth"))
     proc, base, token = start_source(source, tmp)
     try:
-        full = pull(prepare(dbs.new(f"kh{tag}{n}")), base, token, page, proc.pid)
+        full = timed(dbs, lambda: pull(pulled, base, token, page, proc.pid))
     finally:
         proc.terminate()
         proc.wait()
-    replica = run_import(write_config(tmp, "kh", prepare(dbs.new(f"imkh{tag}{n}"))), data, n)
-    own = run_import(write_config(tmp, "th", prepare(dbs.new(f"imth{tag}{n}"))), data, n)
-    return {"pull": full, "replicas": replica, "own": own}
+    replica = timed(dbs, lambda: run_import(write_config(tmp, "kh", replicas), data, n))
+    mine = timed(dbs, lambda: run_import(write_config(tmp, "th", own), data, n))
+    return {"pull": full, "replicas": replica, "own": mine}
 
 
 def compare_index(dbs: Databases, tmp: Path, sizes: list[int], page: int, rounds: int) -> None:
@@ -163,7 +191,9 @@ def _print_comparison(n: int, bare: dict, indexed: dict) -> None:
         parts.append(
             f"{path} {n / b['seconds']:5.0f}/s -> {n / i['seconds']:5.0f}/s"
             f" = {b['seconds'] / i['seconds']:.2f}x"
-            f" [CPU {b['cpu']:.2f} -> {i['cpu']:.2f} s = {b['cpu'] / i['cpu']:.2f}x]"
+            f" [CPU {b['cpu']:.2f} -> {i['cpu']:.2f} s = {b['cpu'] / i['cpu']:.2f}x;"
+            f" machine {b['machine_cpu']:.2f} -> {i['machine_cpu']:.2f} s"
+            f" = {b['machine_cpu'] / i['machine_cpu']:.2f}x]"
         )
     print(f"n={n:>7} without -> with the search index: " + " | ".join(parts), flush=True)
 
