@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -39,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_pg_index import cost_line  # noqa: E402
 from bench_sync import seed_source  # noqa: E402
 
 from directory.db import make_engine  # noqa: E402
@@ -141,13 +141,8 @@ def run(path: Path, rounds: int, unique_words: bool) -> None:
             conn.execute("COMMIT")
             seconds[config].append(time.process_time() - start)
     conn.close()
-    base = statistics.median(seconds["none"])
     for config, times in seconds.items():
-        extra = (statistics.median(times) - base) / len(rows) * 1e6
-        print(
-            f"{config:>8}: {min(times):.3f} / {statistics.median(times):.3f} / "
-            f"{max(times):.3f} s CPU   index +{extra:5.1f} us a row over none"
-        )
+        print(cost_line(f"{config:>8} CPU", times, seconds["none"], len(rows)))
 
 
 if __name__ == "__main__":

@@ -14,22 +14,19 @@ document in ``listings.search_names`` / ``listings.search_text`` (see
 - PostgreSQL: two generated ``tsvector`` columns with a GIN index each, and the name
   words' vocabulary with a pg_trgm index:
 
-  - ``names_vector``: the name words, so "every term in the names" (the first
+  - ``search_vector``: the name words with positions and weight A (ranked above the
+    rest), then the other words without positions (as weight D, which ranks like B);
+  - ``names_vector``: the name words alone, so "every term in the names" (the first
     relevance band) is one index lookup, also for 1- and 2-character Khmer prefixes;
-  - ``text_vector``: the other words (products, HS codes, descriptions, district and
-    commune), so each word of a listing is indexed once; a word hit is a listing
-    holding each term in one vector or the other, and the rank weighs the names' part
-    ``NAME_WEIGHT`` times the rest (``directory.search.queries``);
   - ``search_words``: every name word once, filled by triggers (once an INSERT
     statement, once a row whose names an UPDATE changed); a substring inside words
     ("epper") is looked up in its trigram index, and the name words found are matched
     in ``names_vector``.
 
   The words are already split and case-folded, so both vectors take them with a cast
-  (no text parser). That, the trigram index over a few thousand distinct words
-  instead of every listing's names (37 trigrams a row; migration 0016), and each word
-  indexed once (migration 0017) made the index half as dear to write as the first
-  design.
+  (no text parser) where positions are not needed. That, and the trigram index over a
+  few thousand distinct words instead of every listing's names (37 trigrams a row),
+  made the index a third cheaper to write than the first design (migration 0016).
 
 So no write path can forget the index, and a write pays only the index update.
 """
@@ -39,11 +36,10 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 SQLITE_OBJECTS = ("listings_fts", "listings_trgm")
-PG_COLUMNS = ("search_vector", "names_vector", "text_vector")
+PG_COLUMNS = ("search_vector", "names_vector")
 PG_TABLES = ("search_words",)
-EXPRESSION_INDEXES = (  # indexes SQLModel cannot declare; by migrations 0008, 0014, 0016, 0017
+EXPRESSION_INDEXES = (  # indexes SQLModel cannot declare; made by migrations 0008, 0014, 0016
     "ix_listings_search",
-    "ix_listings_text",
     "ix_listings_names",
     "ix_listings_names_trgm",
     "ix_listings_name_sort",
@@ -120,21 +116,13 @@ BEGIN
 END $$"""
 
 
-# migration 0016's vector of every word (the names parsed, with weight A; the rest cast)
-_PG_WITH_NAMES = [
+_PG_VECTORS = [
     """ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         setweight(to_tsvector('simple', coalesce(search_names, '')), 'A')
         || CAST(coalesce(search_text, '') AS tsvector)) STORED""",
-    "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
-]
-_PG_DROP_WITH_NAMES = [
-    "DROP INDEX IF EXISTS ix_listings_search",
-    "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
-]
-_PG_VECTORS = [
-    *_PG_WITH_NAMES,
     """ALTER TABLE listings ADD COLUMN names_vector tsvector GENERATED ALWAYS AS (
         CAST(coalesce(search_names, '') AS tsvector)) STORED""",
+    "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
     "CREATE INDEX ix_listings_names ON listings USING gin (names_vector)",
     "CREATE TABLE search_words (word text PRIMARY KEY)",
     "CREATE INDEX ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
@@ -156,19 +144,9 @@ _PG_DROP_VECTORS = [
     "DROP FUNCTION IF EXISTS search_words_renamed()",
     "DROP TABLE IF EXISTS search_words",
     "DROP INDEX IF EXISTS ix_listings_names",
+    "DROP INDEX IF EXISTS ix_listings_search",
     "ALTER TABLE listings DROP COLUMN IF EXISTS names_vector",
-    *_PG_DROP_WITH_NAMES,
-]
-
-# migration 0017: the name words leave search_vector, which becomes the other words alone
-_PG_TEXT_VECTOR = [
-    """ALTER TABLE listings ADD COLUMN text_vector tsvector GENERATED ALWAYS AS (
-        CAST(coalesce(search_text, '') AS tsvector)) STORED""",
-    "CREATE INDEX ix_listings_text ON listings USING gin (text_vector)",
-]
-_PG_DROP_TEXT_VECTOR = [
-    "DROP INDEX IF EXISTS ix_listings_text",
-    "ALTER TABLE listings DROP COLUMN IF EXISTS text_vector",
+    "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
 ]
 
 _SQLITE_DROP = [
@@ -194,12 +172,7 @@ def drop_search_index(conn: Connection) -> None:
     if conn.dialect.name == "sqlite":
         ddl = _SQLITE_DROP
     else:
-        ddl = [
-            "DROP INDEX IF EXISTS ix_listings_name_sort",
-            *_PG_DROP_0008,
-            *_PG_DROP_TEXT_VECTOR,
-            *_PG_DROP_VECTORS,
-        ]
+        ddl = ["DROP INDEX IF EXISTS ix_listings_name_sort", *_PG_DROP_0008, *_PG_DROP_VECTORS]
     for sql in ddl:
         conn.exec_driver_sql(sql)
 
@@ -210,19 +183,6 @@ def replace_first_design(conn: Connection, *, back: bool = False) -> None:
     if conn.dialect.name != "postgresql":
         return
     for sql in [*_PG_DROP_VECTORS, *_PG_OBJECTS_0008] if back else [*_PG_DROP_0008, *_PG_VECTORS]:
-        conn.exec_driver_sql(sql)
-
-
-def index_words_once(conn: Connection, *, back: bool = False) -> None:
-    """PostgreSQL: from migration 0016's ``search_vector`` (the names again, then the other
-    words) to ``text_vector`` (the other words alone; migration 0017), or ``back``."""
-    if conn.dialect.name != "postgresql":
-        return
-    if back:
-        ddl = [*_PG_DROP_TEXT_VECTOR, *_PG_WITH_NAMES]
-    else:
-        ddl = [*_PG_DROP_WITH_NAMES, *_PG_TEXT_VECTOR]
-    for sql in ddl:
         conn.exec_driver_sql(sql)
 
 

@@ -26,6 +26,7 @@ NAME_WEIGHT = 10.0  # names count ten times the products, HS codes and descripti
 SUBSTRING_SCORE = 1.0
 MIN_SUBSTRING = 3  # trigram indexes need three characters
 SUBSTRING_BELOW = 50  # word hits below which substrings inside words are looked up too
+PG_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"  # D, C, B (the rest), A (names)
 
 
 @dataclass(frozen=True)
@@ -59,27 +60,15 @@ def may_substring(terms: list[str]) -> bool:
     return bool(terms) and all(len(t) >= MIN_SUBSTRING for t in terms)
 
 
-def pg_word_hits(terms: list[str]) -> tuple[str, dict]:
-    """The condition (on ``l``) that each term is a word of the names or of the other words,
-    and its params. Each word is indexed once, in ``names_vector`` or ``text_vector``, so
-    a term is looked up in both (a bitmap OR of the two GIN indexes, then AND per term)."""
-    clauses, params = [], {}
-    for i, term in enumerate(terms):
-        params[f"tq{i}"] = pg_words([term])
-        query = f"CAST(:tq{i} AS tsquery)"
-        clauses.append(f"(l.names_vector @@ {query} OR l.text_vector @@ {query})")
-    return " AND ".join(clauses), params
-
-
-def few_word_hits_sql(dialect: str, terms: list[str]) -> tuple[str, dict]:
-    """SQL counting word hits up to ``SUBSTRING_BELOW`` (it stops there), and its params."""
+def few_word_hits_sql(dialect: str) -> tuple[str, str]:
+    """SQL counting word hits up to ``SUBSTRING_BELOW`` (it stops there), and its param name."""
     if dialect == "sqlite":
         inner = "SELECT 1 FROM listings_fts WHERE listings_fts MATCH :fts"
-        params = {"fts": fts_words(terms)}
+        param = "fts"
     else:
-        match, params = pg_word_hits(terms)
-        inner = f"SELECT 1 FROM listings l WHERE {match}"
-    return f"SELECT count(*) FROM ({inner} LIMIT {SUBSTRING_BELOW}) s", params
+        inner = "SELECT 1 FROM listings l WHERE l.search_vector @@ CAST(:tsq AS tsquery)"
+        param = "tsq"
+    return f"SELECT count(*) FROM ({inner} LIMIT {SUBSTRING_BELOW}) s", param
 
 
 def match_where(dialect: str, terms: list[str], substring: bool) -> tuple[str | None, dict]:
@@ -93,11 +82,12 @@ def match_where(dialect: str, terms: list[str], substring: bool) -> tuple[str | 
             params["trg"] = fts_substrings(terms)
             ids += " UNION SELECT rowid FROM listings_trgm WHERE listings_trgm MATCH :trg"
         return f"l.rowid IN ({ids})", params
-    match, params = pg_word_hits(terms)
+    params = {"tsq": pg_words(terms)}
+    match = "l.search_vector @@ CAST(:tsq AS tsquery)"
     if not substring:
         return match, params
     inside, likes = pg_substrings(terms)
-    return f"(({match}) OR {inside})", {**params, **likes}
+    return f"({match} OR {inside})", {**params, **likes}
 
 
 # the query when no word contains a term: a lexeme no index holds ("*" is never in a word)
@@ -144,21 +134,15 @@ def _sqlite_source(terms: list[str], substring: bool) -> HitSource:
     return HitSource(f"({hits}) h JOIN listings l ON l.rowid = h.rid", "h.score", None, params)
 
 
-# double precision: a real sent as text and back as a float would no longer equal itself
-PG_RANK = (
-    "-CAST(:nw * ts_rank(l.names_vector, CAST(:tsq AS tsquery)) "
-    "+ ts_rank(l.text_vector, CAST(:tsq AS tsquery)) AS double precision)"
-)
-
-
 def _pg_source(terms: list[str], substring: bool) -> HitSource:
     where, params = match_where("postgresql", terms, substring)
-    params.update(tsq=pg_words(terms), nw=NAME_WEIGHT)
+    params["pgw"] = PG_WEIGHTS
+    match = "l.search_vector @@ CAST(:tsq AS tsquery)"
+    rank = "ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery))"
     if not substring:
-        return HitSource("listings l", PG_RANK, where, params)
+        return HitSource("listings l", f"-{rank}", where, params)
     params["sub"] = SUBSTRING_SCORE
-    match, _ = pg_word_hits(terms)
-    score = f"CASE WHEN {match} THEN {PG_RANK} ELSE :sub END"
+    score = f"CASE WHEN {match} THEN -{rank} ELSE :sub END"
     return HitSource("listings l", score, where, params)
 
 
@@ -227,18 +211,26 @@ def _sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
 
 
 def _pg_tiers(terms: list[str], substring: bool, limit: int) -> list[Tier]:
-    word_hits, common = pg_word_hits(terms)
-    common.update(tsq=pg_words(terms), nw=NAME_WEIGHT)
+    words = pg_words(terms)
+    # double precision: a real sent as text and back as a float would no longer equal itself
+    rank = (
+        "-CAST(ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery)) "
+        "AS double precision)"
+    )
+    common = {"pgw": PG_WEIGHTS, "tsq": words}
     # the names band is looked up in the names' own vector (weight A could only be
     # rechecked on each row: at 1M listings "and" had 85,000 word hits to recheck)
     names_match = "l.names_vector @@ CAST(:tsq AS tsquery)"
     # coalesce(NOT ...): the planner took a negated match for rare and sorted all 85,000
     # hits of "and" instead of walking the ids
-    rest = f"{word_hits} AND coalesce(NOT (l.names_vector @@ CAST(:tsq AS tsquery)), true)"
-    bands = [(names_match, {}, PG_RANK), (rest, {}, PG_RANK)]
+    rest = (
+        "l.search_vector @@ CAST(:tsq AS tsquery) "
+        "AND coalesce(NOT (l.names_vector @@ CAST(:tsq AS tsquery)), true)"
+    )
+    bands = [(names_match, {}, rank), (rest, {}, rank)]
     if substring:
         inside, likes = pg_substrings(terms)
-        match = f"{inside} AND NOT ({word_hits})"
+        match = f"{inside} AND NOT (l.search_vector @@ CAST(:tsq AS tsquery))"
         bands.append((match, likes, "1.0"))
     counting = "SELECT count(*) FROM (SELECT 1 FROM listings l WHERE {} LIMIT {}) s"
     return [

@@ -55,8 +55,10 @@ from directory.records import registration_key
 from directory.search.queries import (
     SUBSTRING_BELOW,
     few_word_hits_sql,
+    fts_words,
     match_where,
     may_substring,
+    pg_words,
     relevance_tiers,
 )
 from directory.search.tokens import words
@@ -182,8 +184,9 @@ def search_listings(
 
 def _few_word_hits(session: Session, dialect: str, terms: list[str]) -> bool:
     """True when the words find so few listings that substrings inside words are added."""
-    sql, params = few_word_hits_sql(dialect, terms)
-    return session.execute(text(sql), params).scalar_one() < SUBSTRING_BELOW
+    sql, param = few_word_hits_sql(dialect)
+    query = fts_words(terms) if dialect == "sqlite" else pg_words(terms)
+    return session.execute(text(sql), {param: query}).scalar_one() < SUBSTRING_BELOW
 
 
 # --- total and facet counts, cached per change-log sequence number ----------------------

@@ -606,6 +606,20 @@ def test_an_overlong_word_is_left_out_of_the_index(session):
     assert ids(session, "x" * MAX_WORD) == ["th:b"]
 
 
+def insert_stored_listing(conn, doc: dict, names: str | None, text_words: str | None) -> None:
+    """A published listing as an earlier schema stored it, with these word columns."""
+    from directory.records import canonical_json
+
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    conn.exec_driver_sql(
+        "INSERT INTO listings (id, origin, state, version, document, created_at, "
+        "share_public, share_hub, province, search_names, search_text) VALUES "
+        f"({mark}, 'th', 'published', 1, {mark}, '2026-01-01', {mark}, {mark}, 'KH-7', "
+        f"{mark}, {mark})",
+        (doc["id"], canonical_json(doc), True, False, names, text_words),
+    )
+
+
 def test_migration_0016_keeps_every_listing_findable(db_factory, node):
     """From the first design (0015) on: a word too long for the new index is dropped, the
     names are found as words, as 1-character prefixes and inside words, and so is a name
@@ -614,7 +628,7 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
 
     from directory.db import make_engine, new_session
     from directory.migrations import alembic_config, upgrade_database
-    from directory.records import canonical_json, listing_columns
+    from directory.records import listing_columns
     from directory.services.changes import isic_sections
 
     engine = make_engine(db_factory())
@@ -624,21 +638,8 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0015")
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(
-            "INSERT INTO listings (id, origin, state, version, document, created_at, "
-            "share_public, share_hub, province, search_names, search_text) VALUES "
-            f"({mark}, 'th', 'published', 1, {mark}, '2026-01-01', {mark}, {mark}, 'KH-7', "
-            f"{mark}, {mark})",
-            (
-                "th:old",
-                canonical_json(doc),
-                True,
-                False,
-                columns["search_names"],
-                "é" * 1100 + " " + (columns["search_text"] or ""),  # as stored before MAX_WORD
-            ),
-        )
+        text_words = "é" * 1100 + " " + (columns["search_text"] or "")  # before MAX_WORD
+        insert_stored_listing(conn, doc, columns["search_names"], text_words)
     upgrade_database(engine)
     with new_session(engine, write=True) as session:
         for query in ("pepperhouse", "kampot", "epperh", "ក", "ម្រេ"):
@@ -647,60 +648,6 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
         apply_remote_changes(session, [renamed], node=node, source_peer="th")
         session.commit()
         assert ids(session, "oneyb") == ["th:old"] and ids(session, "epperh") == []
-    engine.dispose()
-
-
-def test_migration_0017_indexes_each_word_once_and_back(db_factory):
-    """From 0016's vector of every word to the names and the rest apart, and back: a listing
-    stored before is found by its name words, its other words, both together, and inside
-    its name words (SQLite's index is unchanged)."""
-    from alembic import command
-
-    from directory.db import make_engine, new_session
-    from directory.migrations import alembic_config, upgrade_database
-    from directory.records import canonical_json, listing_columns
-    from directory.services.changes import isic_sections
-
-    engine = make_engine(db_factory())
-    doc = make_doc("old", en="Kampot Pepperhouse", descriptions={"en": "A garden of spices"})
-    columns = listing_columns(doc, isic_sections())
-
-    def migrate(to: str) -> None:
-        with engine.begin() as conn:
-            cfg = alembic_config(engine)
-            cfg.attributes["connection"] = conn
-            (command.downgrade if to == "0016" else command.upgrade)(cfg, to)
-
-    migrate("0016")
-    with engine.begin() as conn:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(
-            "INSERT INTO listings (id, origin, state, version, document, created_at, "
-            "share_public, share_hub, province, search_names, search_text) VALUES "
-            f"({mark}, 'th', 'published', 1, {mark}, '2026-01-01', {mark}, {mark}, 'KH-7', "
-            f"{mark}, {mark})",
-            ("th:old", canonical_json(doc), True, False, columns["search_names"],
-             columns["search_text"]),
-        )  # fmt: skip
-    upgrade_database(engine)
-    with new_session(engine) as session:
-        for query in ("kampot", "garden", "kampot garden", "spice", "epperh"):
-            assert ids(session, query) == ["th:old"], query
-        assert ids(session, "kampot rice") == []
-    migrate("0016")
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":  # 0016's one vector again, names and the rest
-            sql = "SELECT id FROM listings WHERE search_vector @@ 'kampot & garden'::tsquery"
-        else:  # SQLite: unchanged, the trigrams of every listing's names
-            sql = (
-                "SELECT l.id FROM listings_trgm JOIN listings l ON l.rowid = listings_trgm.rowid"
-                " WHERE listings_trgm MATCH '\"epperh\"'"
-            )
-        assert conn.exec_driver_sql(sql).all() == [("th:old",)]
-    migrate("head")
-    with new_session(engine) as session:
-        assert ids(session, "kampot garden") == ["th:old"]
-        assert ids(session, "epperh") == ["th:old"]
     engine.dispose()
 
 
