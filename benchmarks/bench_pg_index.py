@@ -99,14 +99,7 @@ RUNS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--unique-words",
-        action="store_true",
-        help="give every row a name word of its own (the vocabulary's worst case)",
-    )
+    parser = rows_parser(__doc__)
     parser.add_argument(
         "--parts", action="store_true", help="also 0016 less its vocabulary, name order or GIN"
     )
@@ -181,6 +174,19 @@ def run(url: str, rounds: int, unique_words: bool) -> None:
     conn.close()
     for (config, mode), times in seconds.items():
         print(cost_line(f"{config:>11} {mode:>6}", times, seconds[("none", mode)], len(rows)))
+
+
+def rows_parser(doc: str) -> argparse.ArgumentParser:
+    """The options both index benchmarks take: rows, rounds, a name word of each row's own."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument(
+        "--unique-words",
+        action="store_true",
+        help="give every row a name word of its own (the vocabulary's worst case)",
+    )
+    return parser
 
 
 def cost_line(label: str, times: list[float], bare: list[float], rows: int) -> str:

@@ -26,7 +26,6 @@ these figures; see ``bench_import.py --search-index compare`` for the whole writ
 
 from __future__ import annotations
 
-import argparse
 import os
 import sqlite3
 import sys
@@ -38,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_pg_index import cost_line  # noqa: E402
+from bench_pg_index import cost_line, rows_parser  # noqa: E402
 from bench_sync import seed_source  # noqa: E402
 
 from directory.db import make_engine  # noqa: E402
@@ -87,14 +86,7 @@ DROPS = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument(
-        "--unique-words",
-        action="store_true",
-        help="give every row a name word of its own (the vocabulary's worst case)",
-    )
+    parser = rows_parser(__doc__)
     args = parser.parse_args()
     print(f"# {os.cpu_count()} CPUs, {args.rows} rows, SQLite {sqlite3.sqlite_version}, "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")  # fmt: skip
