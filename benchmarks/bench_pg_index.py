@@ -139,9 +139,8 @@ def run(url: str, rounds: int, unique_words: bool) -> None:
     ]
     names = ", ".join(columns)
     rows = cur.execute(f"SELECT {names} FROM listings").fetchall()
-    if unique_words:  # the generator's names draw on a few dozen words
-        at = columns.index("search_names")
-        rows = [(*r[:at], f"{r[at]} u{i:07d}", *r[at + 1 :]) for i, r in enumerate(rows)]
+    if unique_words:
+        rows = with_unique_words(rows, columns)
     insert = f"INSERT INTO listings ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
     seconds: dict[tuple[str, str], list[float]] = {run: [] for run in RUNS}
     drops = [
@@ -187,6 +186,13 @@ def rows_parser(doc: str) -> argparse.ArgumentParser:
         help="give every row a name word of its own (the vocabulary's worst case)",
     )
     return parser
+
+
+def with_unique_words(rows: list[tuple], columns: list[str]) -> list[tuple]:
+    """The rows with a name word of each row's own (the generator's names draw on a few
+    dozen words, so a vocabulary would otherwise learn every word in the first page)."""
+    at = columns.index("search_names")
+    return [(*r[:at], f"{r[at]} u{i:07d}", *r[at + 1 :]) for i, r in enumerate(rows)]
 
 
 def cost_line(label: str, times: list[float], bare: list[float], rows: int) -> str:

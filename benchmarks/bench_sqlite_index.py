@@ -37,12 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_pg_index import cost_line, rows_parser  # noqa: E402
+from bench_pg_index import cost_line, rows_parser, with_unique_words  # noqa: E402
 from bench_sync import seed_source  # noqa: E402
 
 from directory.db import make_engine  # noqa: E402
 from directory.migrations import upgrade_database  # noqa: E402
 from directory.search import index  # noqa: E402
+from directory.services.changes import SQLITE_MAX_VARIABLES  # noqa: E402
 
 CONFIGS = {
     "none": [],
@@ -108,10 +109,9 @@ def run(path: Path, rounds: int, unique_words: bool) -> None:
     columns = [row[1] for row in conn.execute("PRAGMA table_info(listings)")]
     names = ", ".join(columns)
     rows = conn.execute(f"SELECT {names} FROM listings").fetchall()
-    if unique_words:  # the generator's names draw on a few dozen words
-        at = columns.index("search_names")
-        rows = [(*r[:at], f"{r[at]} u{i:07d}", *r[at + 1 :]) for i, r in enumerate(rows)]
-    chunk = 32_766 // len(columns)
+    if unique_words:
+        rows = with_unique_words(rows, columns)
+    chunk = SQLITE_MAX_VARIABLES // len(columns)  # as write_listings chunks its rows
     mark = f"({', '.join(['?'] * len(columns))})"
     seconds: dict[str, list[float]] = {config: [] for config in CONFIGS}
     for _ in range(rounds):
