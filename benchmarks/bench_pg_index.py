@@ -1,6 +1,7 @@
 """PostgreSQL: what the search index objects cost a write, in the database server alone.
 
 python benchmarks/bench_pg_index.py [--rows 10000] [--rounds 5] [--unique-words]
+                                    [--parts] [--configs 0016,0017]
 
 Fills a migrated database with N generated listings (``bench_sync.records``, through
 ``apply_remote_changes``), keeps their rows in memory, then for each configuration
@@ -15,9 +16,17 @@ first page; ``--unique-words`` adds a word of its own to every row's names.
 - ``none``: the table and its other indexes, no search objects;
 - ``0008``: the first design (generated tsvector parsed by ``to_tsvector`` twice, its
   GIN index, a pg_trgm GIN index over every listing's names, the name-order index);
-- ``0016``: this design (``directory.search.index``: the names parsed and the rest
-  cast into one vector, the names' own vector cast, two GIN indexes, the name words'
-  vocabulary with its trigram index and triggers, the name-order index);
+- ``0016``: the second design (the names parsed and the rest cast into one vector, the
+  names' own vector cast, two GIN indexes, the name words' vocabulary with its trigram
+  index and triggers, the name-order index);
+- ``0017``: this design (``directory.search.index.PG_OBJECTS``): 0016's vectors made
+  with ``array_to_tsvector`` instead of a cast, its vocabulary trigger without a
+  lateral unnest, and the documents compressed by lz4;
+- ``arrays``, ``trigger``, ``lz4``: 0016 with one of those three changes each, and
+  ``none+lz4`` the table without search objects but with lz4 (0017 leaves lz4 in place
+  where ``bench_import.py --search-index compare`` drops the index, so that is its bare
+  baseline); ``nofast``: 0016's GIN indexes without their pending list (five times the
+  cost);
 - ``allcast``: a lead, not shipped: as 0016, but the one vector casts the names too,
   so nothing is parsed;
 - ``split``: a lead, not shipped: the one vector holds only the words other than the
@@ -26,11 +35,14 @@ first page; ``--unique-words`` adds a word of its own to every row's names.
 - with ``--parts``, 0016 less its vocabulary, its name-order index or its two GIN
   indexes (each below this machine's noise in the runs so far);
 
-each written by ``COPY`` (as ``write_listings`` does now) and, for ``0008`` and ``none``,
-also by one ``INSERT`` a row (``executemany``, as it did before), which sets up the
-generated column and the expression indexes again for every row. The rest of a pull
-(HTTP, validation, the words in Python, the change log) is not in these figures; see
-``bench_import.py --search-index compare`` for the whole write path.
+``--configs`` runs only those (and ``none``). Each is written by ``COPY`` (as
+``write_listings`` does now) and, for ``0008`` and ``none``, also by one ``INSERT`` a
+row (``executemany``, as it did before), which sets up the generated column and the
+expression indexes again for every row. The rest of a pull (HTTP, validation, the
+words in Python, the change log) is not in these figures; see
+``bench_import.py --search-index compare`` for the whole write path. On a shared
+machine these seconds move by a third between runs; ``bench_pg_instructions.py`` counts
+the same writes in instructions.
 """
 
 from __future__ import annotations
@@ -54,16 +66,17 @@ from directory.db import make_engine  # noqa: E402
 from directory.migrations import upgrade_database  # noqa: E402
 from directory.search import index  # noqa: E402
 
-_0016_BUT_VECTOR = [sql for sql in index._PG_VECTORS if "search_vector" not in sql]
+_0016_VECTORS = index._vectors(index._cast)
 
 
 def _with_vector(expression: str) -> list[str]:
     """0016 with another ``search_vector`` (a lead, measured and not shipped)."""
     return [
-        *_0016_BUT_VECTOR,
         f"ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
-        f"({expression}) STORED",
-        "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
+        f"({expression}) STORED, ADD COLUMN names_vector tsvector GENERATED ALWAYS AS "
+        f"({index._cast('search_names')}) STORED",
+        *(sql for sql in _0016_VECTORS if sql.startswith("CREATE INDEX")),
+        *(sql for sql in index._PG_VECTORS if sql not in _0016_VECTORS),
         index._NAME_SORT,
     ]
 
@@ -71,7 +84,8 @@ def _with_vector(expression: str) -> list[str]:
 CONFIGS = {
     "none": [],
     "0008": [*index._PG_OBJECTS_0008, index._NAME_SORT],
-    "0016": [*index._PG_VECTORS, index._NAME_SORT],
+    "0016": (_PG_0016 := [*index._PG_VECTORS, index._NAME_SORT]),
+    "0017": [*index.PG_OBJECTS, index._NAME_SORT],
     # leads: every word cast, the names too (no parser at all); the names left out, so
     # each word is indexed once (a word hit is then a per-term OR of the two indexes)
     "allcast": _with_vector(
@@ -79,12 +93,46 @@ CONFIGS = {
     ),
     "split": _with_vector("CAST(coalesce(search_text, '') AS tsvector)"),
 }
-_0016 = CONFIGS["0016"]
+
+
+def _arrays(sql: str) -> str:
+    """A cast of a words column replaced by ``array_to_tsvector`` of its split words."""
+    for column in ("search_names", "search_text"):
+        sql = sql.replace(
+            f"CAST(coalesce({column}, '') AS tsvector)",
+            f"array_to_tsvector(array_remove(string_to_array(coalesce({column}, ''), ' '), ''))",
+        )
+    return sql
+
+
+_OLD_WORDS = "SELECT DISTINCT w FROM new_rows, unnest(string_to_array(search_names, ' ')) w"
+_NEW_WORDS = (
+    "SELECT DISTINCT w FROM (SELECT unnest(string_to_array(search_names, ' ')) AS w"
+    " FROM new_rows) AS s"
+)
+# the rows with the vectors cross the 2 kB at which PostgreSQL compresses a row more often
+_LZ4 = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION lz4"
+_DEFAULT = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION default"
+# leads on 0016, each alone: the casts as arrays (no tsvector text parser); the vocabulary
+# trigger's words by a set-returning function in the select list, not a lateral scan
+# materialised for each row; the document compressed by lz4 instead of pglz; the GIN
+# indexes without their pending list
+CONFIGS["arrays"] = [_arrays(sql) for sql in _PG_0016]
+CONFIGS["trigger"] = [sql.replace(_OLD_WORDS, _NEW_WORDS) for sql in _PG_0016]
+assert CONFIGS["trigger"] != _PG_0016
+CONFIGS["lz4"] = [*_PG_0016, _LZ4]
+CONFIGS["none+lz4"] = [_LZ4]
+CONFIGS["nofast"] = [
+    sql.replace("(search_vector)", "(search_vector) WITH (fastupdate = off)").replace(
+        "(names_vector)", "(names_vector) WITH (fastupdate = off)"
+    )
+    for sql in _PG_0016
+]
 # --parts: 0016 less one part each, to see where its cost goes
 PARTS = {
-    "-vocabulary": [sql for sql in _0016 if "search_words" not in sql],
-    "-name order": [sql for sql in _0016 if sql != index._NAME_SORT],
-    "-GIN": [sql for sql in _0016 if "USING gin (names_vector)" not in sql
+    "-vocabulary": [sql for sql in _PG_0016 if "search_words" not in sql],
+    "-name order": [sql for sql in _PG_0016 if sql != index._NAME_SORT],
+    "-GIN": [sql for sql in _PG_0016 if "USING gin (names_vector)" not in sql
              and "USING gin (search_vector)" not in sql],
 }  # fmt: skip
 RUNS = [
@@ -95,6 +143,7 @@ RUNS = [
     ("0016", "copy"),
     ("allcast", "copy"),
     ("split", "copy"),
+    *((name, "copy") for name in ("0017", "arrays", "trigger", "lz4", "none+lz4", "nofast")),
 ]
 
 
@@ -103,7 +152,13 @@ def main() -> None:
     parser.add_argument(
         "--parts", action="store_true", help="also 0016 less its vocabulary, name order or GIN"
     )
+    parser.add_argument(
+        "--configs", help="only these configurations, comma-separated (none is always run)"
+    )
     args = parser.parse_args()
+    if args.configs:
+        keep = {"none", *args.configs.split(",")}
+        RUNS[:] = [(name, mode) for name, mode in RUNS if name in keep]
     if args.parts:
         CONFIGS.update(PARTS)
         RUNS.extend((name, "copy") for name in PARTS)
@@ -147,6 +202,7 @@ def run(url: str, rounds: int, unique_words: bool) -> None:
         "DROP INDEX IF EXISTS ix_listings_name_sort",
         *index._PG_DROP_0008,
         *index._PG_DROP_VECTORS,
+        _DEFAULT,
     ]
     for _ in range(rounds):
         for config, mode in RUNS:

@@ -651,6 +651,77 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
     engine.dispose()
 
 
+def _vectors(conn) -> dict[str, tuple]:
+    rows = conn.exec_driver_sql(
+        "SELECT id, search_vector::text, names_vector::text FROM listings ORDER BY id"
+    )
+    return {rid: (search, names) for rid, search, names in rows}
+
+
+def _document_compression(conn) -> str:
+    return conn.exec_driver_sql(
+        "SELECT attcompression FROM pg_attribute"
+        " WHERE attrelid = 'listings'::regclass AND attname = 'document'"
+    ).scalar_one()
+
+
+def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node):
+    """0017 makes each vector from the words without the text parser and compresses
+    documents with lz4: the stored vectors keep their values both ways, new rows get the
+    vectors and vocabulary 0016 gave them, and every query finds what it found."""
+    from alembic import command
+
+    from directory.db import make_engine, new_session
+    from directory.migrations import alembic_config, upgrade_database
+
+    engine = make_engine(db_factory())
+    pg = engine.dialect.name == "postgresql"
+    docs = [
+        make_doc("a", en="Kampot Pepper Farm", km=KHMER["pepper"], descriptions={"en": "x " * 4}),
+        make_doc("b", km=KHMER["rice"], products=[{"name": "Milled rice", "hs_code": "100630"}]),
+        make_doc("c", en="Kep Crab", descriptions={"km": "ក្តាម " * 900}),  # compressed
+    ]
+    later = make_doc("d", en="Siem Reap Silkworks", descriptions={"en": "silk " + "ស" * 3000})
+    queries = ("pepper", "ម្រេ", "epper", "100630", "rice", "ក្តាម", "silkworks", "ilkw", "silkw")
+
+    def found() -> list[list[str]]:
+        with new_session(engine) as session:
+            return [ids(session, q) for q in queries]
+
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+    with new_session(engine, write=True) as session:
+        publish(session, docs)
+    before = found()
+    with engine.connect() as conn:
+        stored = _vectors(conn) if pg else {}
+    upgrade_database(engine)
+    assert found() == before and before[0] == ["th:a"] and before[4] == ["th:b"]
+    with new_session(engine, write=True) as session:
+        publish(session, [later])
+    assert found()[-3:] == [["th:d"]] * 3  # its words, its vocabulary entry, its prefix
+    if not pg:
+        return
+    with engine.connect() as conn:
+        assert {k: v for k, v in _vectors(conn).items() if k != "th:d"} == stored
+        assert _document_compression(conn) == "l"
+        compressed = conn.exec_driver_sql(
+            "SELECT id, pg_column_compression(document) FROM listings"
+            " WHERE pg_column_compression(document) IS NOT NULL ORDER BY id"
+        ).all()
+        assert compressed == [("th:c", "pglz"), ("th:d", "lz4")]  # the older one as it was
+        made = _vectors(conn)["th:d"]
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0016")
+        assert _vectors(conn) == {**stored, "th:d": made}
+        assert _document_compression(conn) == ""
+    assert found()[-3:] == [["th:d"]] * 3
+    engine.dispose()
+
+
 def test_a_substring_inside_hundreds_of_name_words_finds_them_all(session):
     """Hundreds of name words hold the term (on PostgreSQL each found in the vocabulary,
     then looked up in ``names_vector`` in one query)."""
