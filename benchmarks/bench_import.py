@@ -22,8 +22,9 @@ beforehand, as for the pull). Goal: each import's records/s >= the full pull's.
 databases whose search index objects (SQLite's FTS5 tables and their triggers, PostgreSQL's
 generated tsvector column and the GIN indexes) were dropped after migrating, and the
 rates with the index are printed as ratios of those without it (goal >= 0.9x). The search
-words are still computed in Python in both (``listing_columns``), so this is the cost of
-the index itself.
+words are still computed in Python in both (``listing_columns``), and the documents' lz4
+compression (migration 0017) stays, so this is the cost of the index objects alone;
+``bench_before.py`` compares with the code before the index, words and all.
 
 Each line also gives CPU seconds (user + system) of each side's own processes: the
 raw loop, the puller plus the feed server, the import command. On a machine shared

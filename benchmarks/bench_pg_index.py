@@ -111,7 +111,7 @@ _NEW_WORDS = (
     " FROM new_rows) AS s"
 )
 # the rows with the vectors cross the 2 kB at which PostgreSQL compresses a row more often
-_LZ4 = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION lz4"
+_LZ4 = index._LZ4
 _DEFAULT = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION default"
 # leads on 0016, each alone: the casts as arrays (no tsvector text parser); the vocabulary
 # trigger's words by a set-returning function in the select list, not a lateral scan

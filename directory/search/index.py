@@ -23,10 +23,14 @@ document in ``listings.search_names`` / ``listings.search_text`` (see
     ("epper") is looked up in its trigram index, and the name words found are matched
     in ``names_vector``.
 
-  The words are already split and case-folded, so both vectors take them with a cast
-  (no text parser) where positions are not needed. That, and the trigram index over a
-  few thousand distinct words instead of every listing's names (37 trigrams a row),
-  made the index a third cheaper to write than the first design (migration 0016).
+  The words are already split and case-folded, so where positions are not needed both
+  vectors take them as an array (``array_to_tsvector``: no text parser, migration 0017;
+  a cast in 0016). That, and the trigram index over a few thousand distinct words
+  instead of every listing's names (37 trigrams a row), made the index a third cheaper
+  to write than the first design (migration 0016); 0017 took off a quarter more
+  (instructions of the server, ``benchmarks/bench_pg_instructions.py``), also by
+  compressing the documents with lz4, as the vectors take more rows past the size at
+  which PostgreSQL compresses a row.
 
 So no write path can forget the index, and a write pays only the index update.
 """
