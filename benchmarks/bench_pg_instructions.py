@@ -65,16 +65,22 @@ DROPS = [
 ]
 
 
+def seeded(name: str, n: int) -> str:
+    """A migrated database of the usual server holding N generated listings."""
+    url = create_pg(name)
+    engine = make_engine(url)
+    upgrade_database(engine)
+    engine.dispose()
+    seed_source(url, n)
+    return url
+
+
 def generated_rows(n: int) -> tuple[list[str], list[tuple]]:
     """The columns ``COPY`` writes and N generated listings' rows, made on the usual server."""
     import psycopg
 
-    url = create_pg("bench_pg_instructions")
+    url = seeded("bench_pg_instructions", n)
     try:
-        engine = make_engine(url)
-        upgrade_database(engine)
-        engine.dispose()
-        seed_source(url, n)
         u = make_url(url)
         with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database) as c:
             columns = [
@@ -137,10 +143,8 @@ class CallgrindServer:
         """The instructions a backend executed, once it has exited and written its file."""
         path = self.workdir / f"callgrind.{pid}"
         for _ in range(600):
-            if path.exists():
-                for line in path.read_text(errors="replace").splitlines():
-                    if line.startswith(("summary:", "totals:")):
-                        return int(line.split()[1])
+            if path.exists() and "\nsummary:" in path.read_text(errors="replace"):
+                return _total(path)
             time.sleep(0.5)
         raise SystemExit(f"no callgrind total for backend {pid}")
 
@@ -159,12 +163,12 @@ def main() -> None:
     parser.add_argument("--configs", default="none,none+lz4,0016,0017,arrays,trigger,lz4")
     parser.add_argument("--imports", action="store_true", help="count whole imports instead")
     args = parser.parse_args()
+    if not shutil.which("valgrind"):
+        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     if args.imports:
         count_imports(args.rows)
         return
     configs = args.configs.split(",")
-    if not shutil.which("valgrind"):
-        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     columns, rows = generated_rows(args.rows)
     if args.unique_words:
         rows = with_unique_words(rows, columns)
@@ -196,17 +200,11 @@ def count_imports(n: int) -> None:
     """Instructions of ``smedir import`` (client and server) with and without the index."""
     import bench_import
 
-    if not shutil.which("valgrind"):
-        raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="smedir-callgrind-") as tmp:
         os.chmod(tmp, 0o755)
         work = Path(tmp)
-        source = create_pg("bench_pg_instructions_src")
+        source = seeded("bench_pg_instructions_src", n)
         try:
-            engine = make_engine(source)
-            upgrade_database(engine)
-            engine.dispose()
-            seed_source(source, n)
             data = work / "records.jsonl"
             assert bench_import.export_file(source, data) == n
             empty = work / "empty.jsonl"
