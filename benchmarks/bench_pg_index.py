@@ -95,33 +95,15 @@ CONFIGS = {
 }
 
 
-def _arrays(sql: str) -> str:
-    """A cast of a words column replaced by ``array_to_tsvector`` of its split words."""
-    for column in ("search_names", "search_text"):
-        sql = sql.replace(
-            f"CAST(coalesce({column}, '') AS tsvector)",
-            f"array_to_tsvector(array_remove(string_to_array(coalesce({column}, ''), ' '), ''))",
-        )
-    return sql
-
-
-_OLD_WORDS = "SELECT DISTINCT w FROM new_rows, unnest(string_to_array(search_names, ' ')) w"
-_NEW_WORDS = (
-    "SELECT DISTINCT w FROM (SELECT unnest(string_to_array(search_names, ' ')) AS w"
-    " FROM new_rows) AS s"
-)
-# the rows with the vectors cross the 2 kB at which PostgreSQL compresses a row more often
-_LZ4 = index._LZ4
-_DEFAULT = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION default"
 # leads on 0016, each alone: the casts as arrays (no tsvector text parser); the vocabulary
 # trigger's words by a set-returning function in the select list, not a lateral scan
-# materialised for each row; the document compressed by lz4 instead of pglz; the GIN
+# materialised for each row; the document compressed by lz4 instead of pglz (the rows with
+# the vectors cross the 2 kB at which PostgreSQL compresses a row more often); the GIN
 # indexes without their pending list
-CONFIGS["arrays"] = [_arrays(sql) for sql in _PG_0016]
-CONFIGS["trigger"] = [sql.replace(_OLD_WORDS, _NEW_WORDS) for sql in _PG_0016]
-assert CONFIGS["trigger"] != _PG_0016
-CONFIGS["lz4"] = [*_PG_0016, _LZ4]
-CONFIGS["none+lz4"] = [_LZ4]
+CONFIGS["arrays"] = [*index._pg_objects(index._array, index._WORDS_0016), index._NAME_SORT]
+CONFIGS["trigger"] = [*index._pg_objects(index._cast, index._WORDS), index._NAME_SORT]
+CONFIGS["lz4"] = [*_PG_0016, index._LZ4]
+CONFIGS["none+lz4"] = [index._LZ4]
 CONFIGS["nofast"] = [
     sql.replace("(search_vector)", "(search_vector) WITH (fastupdate = off)").replace(
         "(names_vector)", "(names_vector) WITH (fastupdate = off)"
@@ -183,52 +165,68 @@ def run(url: str, rounds: int, unique_words: bool) -> None:
     conn = psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database)
     conn.autocommit = True
     cur = conn.cursor()
-    generated = set(index.PG_COLUMNS)
-    columns = [
-        name
-        for (name,) in cur.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = 'listings'"
-            " ORDER BY ordinal_position"
-        )
-        if name not in generated
-    ]
+    columns = copy_columns(cur)
     names = ", ".join(columns)
     rows = cur.execute(f"SELECT {names} FROM listings").fetchall()
     if unique_words:
         rows = with_unique_words(rows, columns)
     insert = f"INSERT INTO listings ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
     seconds: dict[tuple[str, str], list[float]] = {run: [] for run in RUNS}
-    drops = [
-        "DROP INDEX IF EXISTS ix_listings_name_sort",
-        *index._PG_DROP_0008,
-        *index._PG_DROP_VECTORS,
-        _DEFAULT,
-    ]
     for _ in range(rounds):
         for config, mode in RUNS:
             with conn.transaction():
-                for sql in drops:
-                    cur.execute(sql)
-                for sql in CONFIGS[config]:
-                    cur.execute(sql)
-                cur.execute("TRUNCATE listings CASCADE")
-                if "search_words" in " ".join(CONFIGS[config]):
-                    cur.execute("TRUNCATE search_words")  # as a fresh database's
+                prepare(cur, config)
             cur.execute("CHECKPOINT")
             start = time.perf_counter()
             with conn.transaction():
-                for at in range(0, len(rows), 1000):
-                    page = rows[at : at + 1000]
-                    if mode == "insert":
-                        cur.executemany(insert, page)
-                        continue
-                    with cur.copy(f"COPY listings ({names}) FROM STDIN") as copy:
-                        for row in page:
-                            copy.write_row(row)
+                if mode == "copy":
+                    copy_pages(cur, names, rows)
+                else:
+                    for at in range(0, len(rows), PAGE):
+                        cur.executemany(insert, rows[at : at + PAGE])
             seconds[(config, mode)].append(time.perf_counter() - start)
     conn.close()
     for (config, mode), times in seconds.items():
         print(cost_line(f"{config:>11} {mode:>6}", times, seconds[("none", mode)], len(rows)))
+
+
+PAGE = 1000  # rows a statement, as a pull's page
+# every search object of any configuration, and the document's compression, undone
+DROPS = [
+    "DROP INDEX IF EXISTS ix_listings_name_sort",
+    *index._PG_DROP_0008,
+    *index._PG_DROP_VECTORS,
+    index._COMPRESSION_DEFAULT,
+]
+
+
+def copy_columns(cur) -> list[str]:
+    """The columns of ``listings`` a write gives (all but the generated vectors)."""
+    return [
+        name
+        for (name,) in cur.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'listings'"
+            " ORDER BY ordinal_position"
+        )
+        if name not in index.PG_COLUMNS
+    ]
+
+
+def prepare(cur, config: str) -> None:
+    """An empty ``listings`` with only ``config``'s search objects, as a fresh database's."""
+    cur.execute("TRUNCATE listings CASCADE")
+    for sql in [*DROPS, *CONFIGS[config]]:
+        cur.execute(sql)
+    if "search_words" in " ".join(CONFIGS[config]):
+        cur.execute("TRUNCATE search_words")
+
+
+def copy_pages(cur, names: str, rows: list[tuple]) -> None:
+    """The rows by ``COPY``, a statement a page, as ``write_listings`` writes them."""
+    for at in range(0, len(rows), PAGE):
+        with cur.copy(f"COPY listings ({names}) FROM STDIN") as copy:
+            for row in rows[at : at + PAGE]:
+                copy.write_row(row)
 
 
 def rows_parser(doc: str) -> argparse.ArgumentParser:

@@ -49,20 +49,20 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_db import create_pg, drop_pg  # noqa: E402
-from bench_pg_index import _DEFAULT, _LZ4, CONFIGS, rows_parser, with_unique_words  # noqa: E402
+from bench_pg_index import (  # noqa: E402
+    CONFIGS,
+    copy_columns,
+    copy_pages,
+    prepare,
+    rows_parser,
+    with_unique_words,
+)
 from bench_sync import seed_source  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from directory.db import make_engine  # noqa: E402
 from directory.migrations import upgrade_database  # noqa: E402
 from directory.search import index  # noqa: E402
-
-DROPS = [
-    "DROP INDEX IF EXISTS ix_listings_name_sort",
-    *index._PG_DROP_0008,
-    *index._PG_DROP_VECTORS,
-    _DEFAULT,
-]
 
 
 def seeded(name: str, n: int) -> str:
@@ -83,14 +83,7 @@ def generated_rows(n: int) -> tuple[list[str], list[tuple]]:
     try:
         u = make_url(url)
         with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database) as c:
-            columns = [
-                name
-                for (name,) in c.execute(
-                    "SELECT column_name FROM information_schema.columns"
-                    " WHERE table_name = 'listings' ORDER BY ordinal_position"
-                )
-                if name not in index.PG_COLUMNS
-            ]
+            columns = copy_columns(c.cursor())
             return columns, c.execute(f"SELECT {', '.join(columns)} FROM listings").fetchall()
     finally:
         drop_pg(url)
@@ -190,7 +183,7 @@ def main() -> None:
     for config, count in counts.items():
         line = f"{config:>12}: {count / len(rows):9,.0f} a row"
         # lz4 stays on the table when the index is dropped (bench_import's bare baseline)
-        bare = "none+lz4" if _LZ4 in CONFIGS[config] else "none"
+        bare = "none+lz4" if index._LZ4 in CONFIGS[config] else "none"
         if bare in counts and config != bare:
             line += f", index +{(count - counts[bare]) / len(rows):8,.0f} over {bare}"
         print(line, flush=True)
@@ -285,20 +278,12 @@ def _total(path: Path) -> int:
 
 def copy_instructions(server: CallgrindServer, config: str, names: str, rows: list) -> int:
     with server.connect("bench") as setup:
-        setup.execute("TRUNCATE listings CASCADE")
-        for sql in [*DROPS, *CONFIGS[config]]:
-            setup.execute(sql)
-        if "search_words" in " ".join(CONFIGS[config]):
-            setup.execute("TRUNCATE search_words")  # as a fresh database's
+        prepare(setup.cursor(), config)
         setup.execute("CHECKPOINT")
     writer = server.connect("bench")
     pid = writer.execute("SELECT pg_backend_pid()").fetchone()[0]
-    cur = writer.cursor()
     with writer.transaction():
-        for at in range(0, len(rows), 1000):
-            with cur.copy(f"COPY listings ({names}) FROM STDIN") as copy:
-                for row in rows[at : at + 1000]:
-                    copy.write_row(row)
+        copy_pages(writer.cursor(), names, rows)
     writer.close()
     return server.instructions(pid)
 

@@ -112,7 +112,7 @@ _WORDS = (
 )
 
 
-def _words_from(source: str, select: str = _WORDS) -> str:
+def _words_from(source: str, select: str) -> str:
     """The INSERT of the name words of ``source`` (a FROM list with ``search_names``) into
     the vocabulary; sorted, so concurrent writers take the new words' index entries in
     one order (no deadlock)."""
@@ -181,6 +181,7 @@ def _pg_objects(words, select: str) -> list[str]:
 _PG_VECTORS = _pg_objects(_cast, _WORDS_0016)  # migration 0016's design
 # this design (migration 0017): the same vectors, vocabulary and queries, cheaper to write
 _LZ4 = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION lz4"
+_COMPRESSION_DEFAULT = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION default"
 PG_OBJECTS = [*_pg_objects(_array, _WORDS), _LZ4]
 _DROP_VECTOR_COLUMNS = [
     "DROP INDEX IF EXISTS ix_listings_names",
@@ -250,7 +251,7 @@ def cheapen_vectors(conn: Connection, *, back: bool = False) -> None:
         conn.exec_driver_sql(sql)
     try:
         with conn.begin_nested():
-            conn.exec_driver_sql(_LZ4.replace("lz4", "default") if back else _LZ4)
+            conn.exec_driver_sql(_COMPRESSION_DEFAULT if back else _LZ4)
     except NotSupportedError:  # a server built without lz4 keeps pglz
         pass
 
