@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 from schemas import ValidationIssue, validate_record
 from sync.adapters import Page, PageItem, PullAdapter
@@ -37,6 +38,15 @@ class _Split:
     accepted: list[PageItem]
     rejected: list[Rejected]
     foreign: list[PageItem]  # third-origin records from a peer that is not a relay
+
+
+@dataclass
+class _Prepared:
+    """A fetched page, split, with what the store computed ahead for its accepted items."""
+
+    page: Page
+    split: _Split
+    prepared: Any
 
 
 def check_item(item: PageItem, peer: PeerSpec, node_id: str) -> list[ValidationIssue]:
@@ -139,42 +149,56 @@ class Puller:
             report.run_id, report.outcome, self.counts, report.cursor_after, error
         )
 
-    def _fetch(self, cursor: str | None) -> Iterator[tuple[str | None, Page]]:
-        """(cursor, page) pairs in order, each page checked; the next page is fetched in the
-        background while the caller applies the current one (the peer works meanwhile)."""
+    def _fetch(self, cursor: str | None) -> Iterator[tuple[str | None, _Prepared]]:
+        """(cursor, page) pairs in order, each page checked; the next page is fetched, split
+        and prepared (``SyncStore.prepare_page``) in the background while the caller applies
+        the current one: the peer works meanwhile, and the page's Python work overlaps this
+        node's database writes."""
         size, seen = self.settings.page_size, set()
         with ThreadPoolExecutor(1, thread_name_prefix=f"fetch-{self.peer.id}") as pool:
-            future = pool.submit(self.adapter.fetch_page, cursor, size)
+            future = pool.submit(self._fetch_page, cursor, size)
             while True:
-                page = future.result()
+                ready = future.result()
+                page = ready.page
                 check_cursor(self.adapter, cursor, page, seen)
                 seen.add(page.next_cursor)
                 if page.has_more:
-                    future = pool.submit(self.adapter.fetch_page, page.next_cursor, size)
-                yield cursor, page
+                    future = pool.submit(self._fetch_page, page.next_cursor, size)
+                yield cursor, ready
                 if not page.has_more:
                     return
                 cursor = page.next_cursor
+
+    def _fetch_page(self, cursor: str | None, size: int) -> _Prepared:
+        page = self.adapter.fetch_page(cursor, size)
+        split = split_page(page.items, self.peer, self.store.node_id)
+        return _Prepared(page, split, self.store.prepare_page(self.peer, split.accepted))
 
     def _pages(self, report: RunReport, cursor: str | None, stored: str | None) -> None:
         live = None  # counted once, on the first page with tombstones (a table scan)
         tombstoned = 0
         pages = self._fetch(cursor)
-        for cursor, page in pages:
-            split = split_page(page.items, self.peer, self.store.node_id)
-            hits = self._tombstone_hits(split.accepted)
+        for cursor, ready in pages:
+            hits = self._tombstone_hits(ready.split.accepted)
             if hits and live is None:
                 live = self.store.live_count(self.peer.id)
             tombstoned += hits
             if hits and self._guard_trips(tombstoned, live):
-                self._hold(report, page, cursor, pages)
+                self._hold(report, ready.page, cursor, ((c, r.page) for c, r in pages))
                 return
-            self._apply(report, page, split, stored)
-            stored = page.next_cursor
+            self._apply(report, ready, stored)
+            stored = ready.page.next_cursor
 
-    def _apply(self, report: RunReport, page: Page, split: _Split, stored: str | None) -> None:
+    def _apply(self, report: RunReport, ready: _Prepared, stored: str | None) -> None:
+        page, split = ready.page, ready.split
         results = self.store.apply_page(
-            report.run_id, self.peer, split.accepted, split.rejected, stored, page.next_cursor
+            report.run_id,
+            self.peer,
+            split.accepted,
+            split.rejected,
+            stored,
+            page.next_cursor,
+            ready.prepared,
         )
         for result in results:
             self.counts.add(result.outcome)
@@ -246,7 +270,8 @@ def confirm_held(
                 started = page.next_cursor == checkpoint
                 continue
             split = split_page(page.items, peer, store.node_id)
-            puller._apply(report, Page(page.items, page.next_cursor, True), split, checkpoint)
+            ready = _Prepared(Page(page.items, page.next_cursor, True), split, None)
+            puller._apply(report, ready, checkpoint)
             checkpoint = page.next_cursor
         if not started:
             raise SyncError(f"checkpoint {checkpoint!r} is not on held run #{held_id}'s pages")

@@ -113,10 +113,18 @@ class SyncStore(Protocol):
         rejected: list[Rejected],
         expected: str | None,
         new_cursor: str,
+        prepared: Any = None,
     ) -> list[Applied]:
         """In ONE transaction: apply ``accepted`` (publish, or hold for review when the peer's
         trust is "review"), quarantine ``rejected`` and any item the apply rejects, and move
-        the pull checkpoint from ``expected`` to ``new_cursor``. One result per accepted item."""
+        the pull checkpoint from ``expected`` to ``new_cursor``. One result per accepted item.
+        ``prepared``: what ``prepare_page`` returned for ``accepted``, or None."""
+        ...
+
+    def prepare_page(self, peer: PeerSpec, accepted: list[PageItem]) -> Any:
+        """Work on a page's items that reads and writes nothing (validation, computed rows),
+        for ``apply_page``. The puller calls it in its fetch thread, on the next page while
+        the current one is applied, so it must be safe to call from another thread."""
         ...
 
     def pending_held(self, peer: str) -> int | None:

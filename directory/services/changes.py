@@ -174,6 +174,7 @@ def apply_remote_changes(
     node: Node,
     source_peer: str | None,
     relay: bool = False,
+    prepared: RemotePrepared | None = None,
 ) -> list[ApplyResult]:
     """Apply a batch of records/tombstones from elsewhere by the version rule; one result each.
 
@@ -182,9 +183,13 @@ def apply_remote_changes(
     are ignored. Records whose origin is this node are never overwritten. A record
     of a third origin from a peer that is not a relay is refused, unless it is an
     echo of what is held here (then it is unchanged).
-    Written with Core statements in bulk: this is the hot path of a pull.
+    Written with Core statements in bulk: this is the hot path of a pull. ``prepared``
+    (``prepare_remote`` of these documents) saves checking and computing them again.
     """
-    results: list[ApplyResult | None] = [check_record(d) for d in docs]
+    prepared = prepared or {}
+    results: list[ApplyResult | None] = [
+        ahead.check if (ahead := prepared.get(id(d))) else check_record(d) for d in docs
+    ]
     foreign = [
         i
         for i, doc in enumerate(docs)
@@ -207,8 +212,45 @@ def apply_remote_changes(
     for index, doc in enumerate(docs):  # a record repeated in one batch: keep the newest only
         if results[index] is None:
             results[index] = ApplyResult(doc["id"], doc["version"], Outcome.UNCHANGED)
-    write_listings(session, inserts, updates, source_peer)
+    computed = {
+        doc["id"]: (ahead.values, ahead.keys)
+        for doc in inserts + updates
+        if (ahead := prepared.get(id(doc))) and ahead.values is not None
+    }
+    write_listings(session, inserts, updates, source_peer, computed=computed)
     return results  # type: ignore[return-value]
+
+
+class RemoteRecord(NamedTuple):
+    """A record from elsewhere, checked, with its rows' values computed ahead of the write."""
+
+    check: ApplyResult | None  # ``check_record``'s answer: None when the record is sound
+    values: tuple | None  # ``listing_values`` (None for an unsound record)
+    keys: set[str] | None  # ``match_keys``
+
+
+# id() of a batch's document -> its RemoteRecord
+RemotePrepared = Mapping[int, RemoteRecord]
+
+
+def prepare_remote(docs: list[Any]) -> dict[int, RemoteRecord]:
+    """Check a batch of records from elsewhere and compute their rows, before the write.
+
+    A pull runs this in its fetch thread on the next page while the current one is
+    written: the schema validation, the extracted columns with the search words, and
+    the duplicate keys are most of a pull's Python work, and they then run while this
+    process waits for the database (psycopg and sqlite3 let go of the GIL meanwhile).
+    Pure: it reads nothing from the database.
+    """
+    sections = isic_sections()
+    prepared = {}
+    for doc in docs:
+        check = check_record(doc)
+        if check is None:
+            prepared[id(doc)] = RemoteRecord(None, listing_values(doc, sections), match_keys(doc))
+        else:
+            prepared[id(doc)] = RemoteRecord(check, None, None)
+    return prepared
 
 
 def _newest_per_id(docs: list[Any], results: list) -> dict[str, int]:

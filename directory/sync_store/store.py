@@ -30,9 +30,11 @@ from directory.models.sync import (
 )
 from directory.node import Node
 from directory.services.changes import (
+    RemotePrepared,
     apply_remote_changes,
     held_versions,
     is_echo,
+    prepare_remote,
     read_changes,
 )
 from directory.services.feed import PeerView, feed_items
@@ -217,11 +219,12 @@ class SqlSyncStore:
         rejected: list[Rejected],
         expected: str | None,
         new_cursor: str,
+        prepared: RemotePrepared | None = None,
     ) -> list[Applied]:
         """Apply, quarantine and move the pull checkpoint in one transaction."""
         with transaction(self.engine) as s:
             self._move(s, peer.id, PULL, expected, new_cursor)
-            results = self._apply_isolated(s, peer, [i.doc for i in accepted])
+            results = self._apply_isolated(s, peer, [i.doc for i in accepted], prepared)
             now = utcnow()
             rows = [_quarantine_row(peer.id, run_id, r.item, r.issues, now) for r in rejected]
             for item, result in zip(accepted, results, strict=True):
@@ -249,17 +252,28 @@ class SqlSyncStore:
         )
         return [r for r in rows if (r["record_id"], r["payload"]) not in known]
 
-    def _apply_isolated(self, s: Session, peer: PeerSpec, docs: list[Any]) -> list[Applied]:
-        """Apply in a savepoint; a record the database refuses is REJECTED alone."""
-        return apply_isolated(s, lambda batch: self._apply(s, peer, batch), docs)
+    def prepare_page(self, peer: PeerSpec, accepted: list[PageItem]) -> RemotePrepared | None:
+        """The records' checks, columns and keys, computed ahead (none for a review peer:
+        its records are held as revisions, not written as listings)."""
+        if peer.trust == "review" or not accepted:
+            return None
+        return prepare_remote([i.doc for i in accepted])
 
-    def _apply(self, s: Session, peer: PeerSpec, docs: list[Any]) -> list[Applied]:
+    def _apply_isolated(
+        self, s: Session, peer: PeerSpec, docs: list[Any], prepared: RemotePrepared | None = None
+    ) -> list[Applied]:
+        """Apply in a savepoint; a record the database refuses is REJECTED alone."""
+        return apply_isolated(s, lambda batch: self._apply(s, peer, batch, prepared), docs)
+
+    def _apply(
+        self, s: Session, peer: PeerSpec, docs: list[Any], prepared: RemotePrepared | None
+    ) -> list[Applied]:
         if not docs:
             return []
         kwargs = {"node": self.node, "source_peer": peer.id, "relay": peer.relay}
         if peer.trust == "review":
             return hold_remote_changes(s, docs, **kwargs)
-        return apply_remote_changes(s, docs, **kwargs)
+        return apply_remote_changes(s, docs, **kwargs, prepared=prepared)
 
     def _supersede_quarantine(self, s: Session, peer: str, results, now) -> None:
         """A newer valid version of a quarantined record resolves the older quarantine rows."""

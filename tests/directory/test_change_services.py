@@ -176,3 +176,40 @@ def test_batch_with_duplicates_keeps_newest(session, node, record_doc, count):
     docs = [_thai(record_doc, version=v) for v in range(1, count + 1)]
     outcomes = _apply(session, node, docs)
     assert outcomes.count(Outcome.CREATED) == 1 and session.get(Listing, "th:rec1").version == count
+
+
+def test_prepared_ahead_writes_what_computed_inline_writes(session, node, record_doc):
+    """A pull prepares its next page in another thread (``prepare_remote``): applying a batch
+    with those values stores the same rows and answers as computing them during the write."""
+    from directory.services.changes import prepare_remote
+    from directory.services.match_keys import match_keys
+
+    plain = [_thai(record_doc, n) for n in range(1, 4)]
+    plain.append({**_thai(record_doc, 4), "contact": {"email": "not an address"}})
+    ahead = copy.deepcopy(plain)
+    for doc in ahead:
+        doc["id"] = doc["id"].replace("rec", "ahead")
+    ahead.append(_tombstone("th:ahead9", 1))
+    plain.append(_tombstone("th:rec9", 1))
+    prepared = prepare_remote(ahead)
+    assert prepared[id(ahead[3])].check.issues[0].path == "/contact/email"
+    inline = [
+        (r.outcome, r.issues)
+        for r in apply_remote_changes(session, plain, node=node, source_peer="th")
+    ]
+    early = apply_remote_changes(session, ahead, node=node, source_peer="th", prepared=prepared)
+    session.commit()
+    assert [(r.outcome, r.issues) for r in early] == inline
+    assert [r.outcome for r in early] == [Outcome.CREATED] * 3 + [Outcome.REJECTED, Outcome.DELETED]
+    columns = [
+        c.name
+        for c in Listing.__table__.columns
+        if c.name not in ("id", "change_seq", "document", "created_at", "updated_at")
+    ]
+    for a, b in zip(plain, ahead, strict=True):
+        if a is plain[3]:
+            continue
+        x, y = session.get(Listing, a["id"]), session.get(Listing, b["id"])
+        assert {c: getattr(x, c) for c in columns} == {c: getattr(y, c) for c in columns}
+        assert parse_json(y.document) == b
+    assert match_keys(ahead[0]) == match_keys(plain[0]) and match_keys(ahead[0])
