@@ -99,5 +99,14 @@ def index_text(parts) -> str | None:
     the rest), not how often a description repeats it, and the index stays small.
     Words longer than ``MAX_WORD`` characters are left out.
     """
-    found = words(" ".join(part for part in parts if part))
-    return " ".join(w for w in dict.fromkeys(found) if len(w) <= MAX_WORD) or None
+    text = normalize(" ".join(part for part in parts if part))
+    if text.isascii():
+        found = WORD.findall(text)
+    else:  # each distinct chunk segmented once: a word's first place is in its chunk's first
+        found = []
+        for chunk in dict.fromkeys(text.split()):
+            found += _chunk_words(chunk)
+    distinct = dict.fromkeys(found)
+    if len(text) > MAX_WORD:
+        return " ".join(w for w in distinct if len(w) <= MAX_WORD) or None
+    return " ".join(distinct) or None
