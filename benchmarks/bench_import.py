@@ -18,13 +18,14 @@ on a pipe, timed from the call to its exit (modules imported and validators comp
 beforehand, as for the pull). Goal: each import's records/s >= the full pull's.
 
 ``--search-index`` emulates the write paths before the full-text index (issue 12): with
-``compare`` each size is pulled and imported twice, into databases as migrated and into
-databases whose search index objects (SQLite's FTS5 tables and their triggers, PostgreSQL's
-generated tsvector column and the GIN indexes) were dropped after migrating, and the
-rates with the index are printed as ratios of those without it (goal >= 0.9x). The search
-words are still computed in Python in both (``listing_columns``), and the documents' lz4
-compression (migration 0017) stays, so this is the cost of the index objects alone;
-``bench_before.py`` compares with the code before the index, words and all.
+``compare`` each size is pulled and imported three times per round, into databases as
+migrated, into databases whose search index objects (SQLite's FTS5 tables and their
+triggers, PostgreSQL's vectors, vocabulary and GIN indexes) were dropped after migrating,
+and into such databases by processes that compute no search words either
+(``bench_sync.NO_WORDS_ENV``: ``search_names`` and ``search_text`` give None). The rates
+with the index are printed as ratios of each of the two without it (goal >= 0.9x against
+the second, which is the whole of indexing). The documents' lz4 compression (migration
+0017) stays in all three; ``bench_before.py`` compares with an earlier commit's code.
 
 Each line also gives CPU seconds (user + system) of each side's own processes: the
 raw loop, the puller plus the feed server, the import command. On a machine shared
@@ -51,14 +52,24 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_db import checkpoint, drop_pg  # noqa: E402
-from bench_sync import Databases, pull, raw_ceiling, seed_source, start_source  # noqa: E402
+from bench_sync import (  # noqa: E402
+    NO_WORDS_ENV,
+    WITHOUT_WORDS,
+    Databases,
+    pull,
+    raw_ceiling,
+    seed_source,
+    start_source,
+)
 
 from directory.db import make_engine, new_session  # noqa: E402
 from directory.fileformats import write_jsonl  # noqa: E402
 from directory.search.index import drop_search_index  # noqa: E402
 from directory.services.bulk import iter_published  # noqa: E402
 
-IMPORTER = """
+IMPORTER = (
+    WITHOUT_WORDS
+    + """
 import json, sys, time
 from directory.cli import cli
 import directory.cli.records, directory.services.bulk
@@ -74,6 +85,7 @@ except SystemExit as exc:
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 print(json.dumps({"seconds": seconds, "cpu": cpu, "code": code}))
 """
+)
 
 
 def export_file(url: str, path: Path) -> int:
@@ -163,29 +175,40 @@ def writes(dbs: Databases, tmp: Path, n: int, page: int, source: str, data: Path
     return {"pull": full, "replicas": replica, "own": mine}
 
 
+def without_words(url: str) -> str:
+    """No index objects, and (through ``NO_WORDS_ENV``) no search words: before issue 12."""
+    os.environ[NO_WORDS_ENV] = "1"
+    return without_search_index(url)
+
+
 def compare_index(dbs: Databases, tmp: Path, sizes: list[int], page: int, rounds: int) -> None:
-    """Each write path with and without the search index in one run; rounds alternate
-    which goes first, as the load of a shared machine drifts."""
+    """Each write path with the search index, without its objects, and without its objects
+    or its words, in one run; rounds rotate which goes first, as a shared machine's load
+    drifts."""
+    sides = {"objects": without_search_index, "words": without_words, "indexed": lambda u: u}
     for n in sizes:
         source = dbs.new(f"th{n}")
         seed_source(source, n)
         data = tmp / f"th{n}.jsonl"
         assert export_file(source, data) == n
         for number in range(rounds):
-            tag = f"{number}_"
-            if number % 2 == 0:
-                bare = writes(dbs, tmp, n, page, source, data, tag + "b", without_search_index)
-                indexed = writes(dbs, tmp, n, page, source, data, tag + "i")
-            else:
-                indexed = writes(dbs, tmp, n, page, source, data, tag + "i")
-                bare = writes(dbs, tmp, n, page, source, data, tag + "b", without_search_index)
-            _print_comparison(n, bare, indexed)
-            for url in dbs.made[-6:]:  # this round's databases: keep the server's disk light
+            order = list(sides)[number % 3 :] + list(sides)[: number % 3]
+            timed_sides = {}
+            for side in order:
+                try:
+                    timed_sides[side] = writes(
+                        dbs, tmp, n, page, source, data, f"{number}_{side[0]}", sides[side]
+                    )
+                finally:
+                    os.environ.pop(NO_WORDS_ENV, None)
+            _print_comparison(n, "objects", timed_sides["objects"], timed_sides["indexed"])
+            _print_comparison(n, "words", timed_sides["words"], timed_sides["indexed"])
+            for url in dbs.made[-9:]:  # this round's databases: keep the server's disk light
                 drop_pg(url)
-            del dbs.made[-6:]
+            del dbs.made[-9:]
 
 
-def _print_comparison(n: int, bare: dict, indexed: dict) -> None:
+def _print_comparison(n: int, side: str, bare: dict, indexed: dict) -> None:
     parts = []
     for path in ("pull", "replicas", "own"):
         b, i = bare[path], indexed[path]
@@ -196,7 +219,8 @@ def _print_comparison(n: int, bare: dict, indexed: dict) -> None:
             f" machine {b['machine_cpu']:.2f} -> {i['machine_cpu']:.2f} s"
             f" = {b['machine_cpu'] / i['machine_cpu']:.2f}x]"
         )
-    print(f"n={n:>7} without -> with the search index: " + " | ".join(parts), flush=True)
+    label = "its objects" if side == "objects" else "its objects or words"
+    print(f"n={n:>7} without {label} -> with the search index: " + " | ".join(parts), flush=True)
 
 
 def run(dbs: Databases, tmp: Path, sizes: list[int], page: int) -> None:

@@ -149,7 +149,19 @@ def start_source(url: str, workdir: Path) -> tuple[subprocess.Popen, str, str]:
     return proc, f"http://127.0.0.1:{info['port']}", info["token"]
 
 
-PULLER = """
+NO_WORDS_ENV = "SMEDIR_BENCH_NO_SEARCH_WORDS"
+# prepended to the pulling and importing subprocesses: with NO_WORDS_ENV set, the write path
+# as it was before issue 12, no search words computed (bench_import --search-index compare)
+WITHOUT_WORDS = f"""
+import os
+if os.environ.get({NO_WORDS_ENV!r}):
+    import directory.records
+    directory.records.search_names = directory.records.search_text = lambda doc: None
+"""
+
+PULLER = (
+    WITHOUT_WORDS
+    + """
 import os, sys, json, time, resource
 from directory.db import make_engine
 from directory.node import Node
@@ -175,6 +187,7 @@ hwm = next(l for l in open("/proc/self/status") if l.startswith("VmHWM:")).split
 print(json.dumps({"seconds": seconds, "cpu": cpu, "counts": report.counts.as_dict(),
                   "maxrss_mb": int(hwm) / 1024}))
 """
+)
 
 
 def pull(url: str, base: str, token: str, page: int, server_pid: int | None = None) -> dict:
