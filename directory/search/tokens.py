@@ -73,13 +73,18 @@ def normalize(text: str) -> str:
 
 def words(text: str | None) -> list[str]:
     """The words of a text, normalised, in order."""
-    if not text:
-        return []
-    text = normalize(text)
+    return _segmented(normalize(text), distinct_chunks=False) if text else []
+
+
+def _segmented(text: str, *, distinct_chunks: bool) -> list[str]:
+    """The words of a normalised text; ``distinct_chunks``: each space-separated chunk is
+    segmented once (a word's first place is in its chunk's first, so the distinct words
+    come out the same, in the same order)."""
     if text.isascii():
         return WORD.findall(text)
+    chunks = text.split()  # a space always ends a word: segment (and cache) each chunk
     out: list[str] = []
-    for chunk in text.split():  # a space always ends a word: segment (and cache) each chunk
+    for chunk in dict.fromkeys(chunks) if distinct_chunks else chunks:
         out += _chunk_words(chunk)
     return out
 
@@ -100,13 +105,5 @@ def index_text(parts) -> str | None:
     Words longer than ``MAX_WORD`` characters are left out.
     """
     text = normalize(" ".join(part for part in parts if part))
-    if text.isascii():
-        found = WORD.findall(text)
-    else:  # each distinct chunk segmented once: a word's first place is in its chunk's first
-        found = []
-        for chunk in dict.fromkeys(text.split()):
-            found += _chunk_words(chunk)
-    distinct = dict.fromkeys(found)
-    if len(text) > MAX_WORD:
-        return " ".join(w for w in distinct if len(w) <= MAX_WORD) or None
-    return " ".join(distinct) or None
+    found = dict.fromkeys(_segmented(text, distinct_chunks=True))
+    return " ".join(w for w in found if len(w) <= MAX_WORD) or None
