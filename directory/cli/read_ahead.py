@@ -1,8 +1,9 @@
 """An import file's batches, read, parsed and prepared ahead in a second process.
 
 ``smedir import`` writes batch n while batch n + 1 is parsed, validated and has its
-rows computed (``prepare_records``: the extracted columns with ICU's Khmer word
-break, the duplicate keys, the revision text). That work holds the GIL, so in a
+rows computed (``prepare_batch``: the extracted columns with ICU's Khmer word break
+and the duplicate keys; for this node's records also the revision text, for other
+origins' the version rule's check). That work holds the GIL, so in a
 thread of the importing process it only took turns with the writes (measured on
 SQLite: more CPU, no faster); in a forked process it runs on the other core while
 this one writes, as a pull's feed server formats the next page on another core.
@@ -13,8 +14,10 @@ ready rather than a whole one (the pipeline fills in a quarter of the time).
 A batch crosses the pipe as one orjson text, not pickled: unpickling 10,000 records'
 dicts (each document and its enveloped copy) cost this process 0.72 s of CPU, about a
 third of what writing them costs, where parsing JSON costs a tenth of that. Each
-prepared record travels as its id, columns, keys and revision text; its enveloped
-document is rebuilt here from the item's (``new_record``'s shallow copy).
+prepared record of this node travels as its id, columns, keys and revision text; its
+enveloped document is rebuilt here from the item's (``new_record``'s shallow copy).
+Another origin's valid record travels as its columns and keys; an unsound one travels
+as nothing and is checked again here, where its issues are reported.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ import orjson
 
 from directory.fileformats import FileItem, read_items
 from directory.node import Node
-from directory.services.bulk import NewRecord, Prepared, enveloped, prepare_records
+from directory.services.bulk import NewRecord, PreparedBatch, enveloped, prepare_batch
+from directory.services.changes import RemoteRecord
 
 AHEAD = 2  # batches the reader may have waiting
 PART = 250  # records the reader sends at a time: the first write waits for these only
@@ -53,8 +57,8 @@ def cores() -> int:
 
 def prepared_batches(
     path: Path, size: int, node: Node, *, prepare: bool
-) -> Iterator[tuple[list[FileItem], Prepared | None]]:
-    """The file's items in batches of ``size``, each with ``prepare_records`` of its valid
+) -> Iterator[tuple[list[FileItem], PreparedBatch | None]]:
+    """The file's items in batches of ``size``, each with ``prepare_batch`` of its
     documents (keyed by their ``id()`` in this process), read in a forked process.
 
     Without ``prepare`` (a review import, which publishes nothing) the reader only
@@ -71,17 +75,19 @@ def prepared_batches(
     )
     reader.start()
     batch: list[FileItem] = []
-    computed: list[NewRecord | None] = []
+    own: list[NewRecord | None] = []
+    remote: list[RemoteRecord | None] = []
     try:
         while (got := _next(parts, reader)) is not None:
-            items, prepared = _unpack(got, node)
+            items, part_own, part_remote = _unpack(got, node)
             batch += items
-            computed += prepared
+            own += part_own
+            remote += part_remote
             if len(batch) == size:  # parts never cross the end of a batch
-                yield batch, _by_identity(batch, computed) if prepare else None
-                batch, computed = [], []
+                yield batch, _by_identity(batch, own, remote) if prepare else None
+                batch, own, remote = [], [], []
         if batch:
-            yield batch, _by_identity(batch, computed) if prepare else None
+            yield batch, _by_identity(batch, own, remote) if prepare else None
     finally:
         if reader.is_alive():
             reader.terminate()
@@ -113,7 +119,8 @@ def _reader(path: Path, size: int, node: Node, prepare: bool, parts) -> None:
         left = size  # of the current batch
         while part := list(islice(items, min(PART, left))):
             docs = _documents(part)
-            _put(parts, _pack(part, _in_order(docs, node) if prepare and docs else []), importer)
+            own, remote = _in_order(docs, node) if prepare and docs else ([], [])
+            _put(parts, _pack(part, own, remote), importer)
             left = left - len(part) or size
         _put(parts, None, importer)
     except ImporterGone:
@@ -145,40 +152,55 @@ def _read_here(path, size, node, prepare):
     items = read_items(path)
     while batch := list(islice(items, size)):
         docs = _documents(batch)
-        yield batch, prepare_records(docs, node) if prepare and docs else None
+        yield batch, prepare_batch(docs, node) if prepare and docs else None
 
 
 def _documents(batch: list[FileItem]) -> list:
     return [item.document for item in batch if not item.error]
 
 
-def _in_order(docs: list, node: Node) -> list[NewRecord | None]:
-    """``prepare_records`` as a list in the documents' order (``id()`` does not cross a pipe)."""
-    prepared = prepare_records(docs, node)
-    return [prepared[id(doc)] for doc in docs]
+def _in_order(docs: list, node: Node) -> tuple[list[NewRecord | None], list[RemoteRecord | None]]:
+    """``prepare_batch`` as lists in the documents' order (``id()`` does not cross a pipe)."""
+    own, remote = prepare_batch(docs, node)
+    return [own[id(doc)] for doc in docs], [remote.get(id(doc)) for doc in docs]
 
 
-def _pack(batch: list[FileItem], computed: list[NewRecord | None]) -> bytes:
+def _pack(
+    batch: list[FileItem], own: list[NewRecord | None], remote: list[RemoteRecord | None]
+) -> bytes:
     """A batch and its prepared records as one text (pickled if orjson cannot write it)."""
     items = [(i.line, i.document, i.kind, i.error, i.unreadable) for i in batch]
-    records = [(r.doc["id"], r.values, sorted(r.keys), r.revision) if r else None for r in computed]
+    records = [(r.doc["id"], r.values, sorted(r.keys), r.revision) if r else None for r in own]
+    replicas = [(r.values, sorted(r.keys)) if r and not r.check else None for r in remote]
+    if not any(replicas):  # an import of this node's own records: send no list of Nones
+        replicas = []
     try:
-        return orjson.dumps((items, records))
+        return orjson.dumps((items, records, replicas))
     except TypeError:  # an integer past 64 bits, say: the standard library read it
-        return b"P" + pickle.dumps((items, records), pickle.HIGHEST_PROTOCOL)
+        return b"P" + pickle.dumps((items, records, replicas), pickle.HIGHEST_PROTOCOL)
 
 
-def _unpack(blob: bytes, node: Node) -> tuple[list[FileItem], list[NewRecord | None]]:
-    items, records = pickle.loads(blob[1:]) if blob[:1] == b"P" else orjson.loads(blob)
+def _unpack(
+    blob: bytes, node: Node
+) -> tuple[list[FileItem], list[NewRecord | None], list[RemoteRecord | None]]:
+    items, records, replicas = pickle.loads(blob[1:]) if blob[:1] == b"P" else orjson.loads(blob)
     batch = [FileItem(*item) for item in items]
     if not records:  # nothing prepared: a review import, or no readable record
-        return batch, []
-    computed = [
+        return batch, [], []
+    docs = _documents(batch)
+    own = [
         NewRecord(enveloped(doc, r[0], node), tuple(r[1]), set(r[2]), r[3]) if r else None
-        for doc, r in zip(_documents(batch), records, strict=True)
+        for doc, r in zip(docs, records, strict=True)
     ]
-    return batch, computed
+    remote = [RemoteRecord(None, tuple(r[0]), set(r[1])) if r else None for r in replicas]
+    return batch, own, remote or [None] * len(docs)
 
 
-def _by_identity(batch: list[FileItem], computed: list[NewRecord | None]) -> Prepared:
-    return dict(zip(map(id, _documents(batch)), computed, strict=True)) if computed else {}
+def _by_identity(
+    batch: list[FileItem], own: list[NewRecord | None], remote: list[RemoteRecord | None]
+) -> PreparedBatch:
+    ids = list(map(id, _documents(batch)))
+    return PreparedBatch(
+        dict(zip(ids, own, strict=True)),
+        {i: r for i, r in zip(ids, remote, strict=True) if r is not None},
+    )

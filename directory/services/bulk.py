@@ -31,9 +31,11 @@ from directory.records import (
 )
 from directory.services.changes import (
     ApplyResult,
+    RemotePrepared,
     apply_remote_changes,
     bound_timestamp,
     isic_sections,
+    prepare_remote,
     select_by_ids,
     write_listings,
 )
@@ -74,6 +76,20 @@ class NewRecord(NamedTuple):
 Prepared = Mapping[int, NewRecord | None]
 
 
+class PreparedBatch(NamedTuple):
+    """A batch checked and computed ahead of its write, keyed by ``id()`` of each document."""
+
+    own: Prepared  # ``prepare_records``: this node's records
+    remote: RemotePrepared  # ``prepare_remote``: other origins' records (the valid ones)
+
+
+def prepare_batch(docs: list[Any], node: Node) -> PreparedBatch:
+    """``prepare_records`` of a batch's own records and ``prepare_remote`` of the others'."""
+    return PreparedBatch(
+        prepare_records(docs, node), prepare_remote([d for d in docs if _is_replica(d, node)])
+    )
+
+
 def prepare_records(docs: list[Any], node: Node) -> dict[int, NewRecord | None]:
     """Check a batch's records of this node and compute their rows, before the write.
 
@@ -108,27 +124,32 @@ def import_records(
     *,
     node: Node,
     review: bool = False,
-    prepared: Prepared | None = None,
+    prepared: PreparedBatch | None = None,
 ) -> list[ApplyResult]:
     """Import a batch: new, unchanged and other-origin records in bulk, the rest one by one.
 
-    ``prepared`` (``prepare_records`` of these documents, or of a batch holding them)
+    ``prepared`` (``prepare_batch`` of these documents, or of a batch holding them)
     saves checking and computing them again.
     """
     if not permissions.can_import(actor):
         raise PermissionDenied("import-admin-only")
     results: list[ApplyResult | None] = [None] * len(docs)
-    prepared = prepared or {}
-    fresh = _sort_own_records(session, docs, results, node=node, review=review, prepared=prepared)
+    own, remote = prepared or ({}, None)
+    fresh = _sort_own_records(session, docs, results, node=node, review=review, prepared=own)
     new_records = []
     for rid, i in fresh.items():
-        new_records.append(prepared.get(id(docs[i])) or new_record(docs[i], rid, node))
+        new_records.append(own.get(id(docs[i])) or new_record(docs[i], rid, node))
         results[i] = ApplyResult(rid, 1, Outcome.CREATED)
     publish_new_records(session, actor, new_records)
     replicas = [i for i, doc in enumerate(docs) if results[i] is None and _is_replica(doc, node)]
     if replicas:  # other origins: applied by the version rule, in bulk as a pull does
         applied = apply_remote_changes(
-            session, [docs[i] for i in replicas], node=node, source_peer=None, relay=True
+            session,
+            [docs[i] for i in replicas],
+            node=node,
+            source_peer=None,
+            relay=True,
+            prepared=remote,
         )
         for i, result in zip(replicas, applied, strict=True):
             results[i] = result

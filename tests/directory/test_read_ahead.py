@@ -16,7 +16,7 @@ import pytest
 
 from directory.cli.read_ahead import PART, ReadAheadFailed, cores, prepared_batches
 from directory.node import Node
-from directory.services.bulk import prepare_records
+from directory.services.bulk import prepare_batch
 
 NODE = Node("kh", "KH")
 pytestmark = pytest.mark.skipif(cores() < 2, reason="the reader forks only with a second core")
@@ -44,9 +44,32 @@ def test_batches_come_in_file_order_prepared_as_in_this_process(tmp_path, record
     assert bad.line == 4
     for batch, prepared in batches:
         docs = [item.document for item in batch if not item.error]
-        here = prepare_records(docs, NODE)
-        assert [prepared[id(doc)] for doc in docs] == [here[id(doc)] for doc in docs]
+        here = prepare_batch(docs, NODE)
+        assert [prepared.own[id(doc)] for doc in docs] == [here.own[id(doc)] for doc in docs]
+        assert not prepared.remote and not here.remote  # all are this node's records
     assert not multiprocessing.active_children()
+
+
+def test_other_origins_records_are_checked_and_computed_in_the_reader(tmp_path, record_doc):
+    """Another origin's valid record comes with its columns and keys, as ``prepare_remote``
+    computes them here; an invalid one comes with nothing, to be checked where it is written."""
+    path = _write(tmp_path, record_doc, 6)  # this node's records, and a line that is not JSON
+    with path.open("a", encoding="utf-8") as out:
+        for i in range(6):
+            doc = {**record_doc, "id": f"th:rec{i}", "origin": "th", "version": 1}
+            if i == 2:
+                doc["address"] = {**doc["address"], "province": "KH-99"}
+            out.write(json.dumps(doc, ensure_ascii=False) + "\n")
+    batches = list(prepared_batches(path, 5, NODE, prepare=True))
+    assert [len(batch) for batch, _ in batches] == [5, 5, 3]
+    seen = 0
+    for batch, prepared in batches:
+        docs = [item.document for item in batch if not item.error]
+        here = prepare_batch(docs, NODE)
+        assert prepared.remote == {k: r for k, r in here.remote.items() if r.check is None}
+        assert [prepared.own[id(doc)] for doc in docs] == [here.own[id(doc)] for doc in docs]
+        seen += len(prepared.remote)
+    assert seen == 5  # six other-origin records, one invalid
 
 
 def test_batches_larger_than_a_part_are_whole(tmp_path, record_doc):
@@ -54,7 +77,7 @@ def test_batches_larger_than_a_part_are_whole(tmp_path, record_doc):
     batches = list(prepared_batches(path, PART + 30, NODE, prepare=True))
     assert [len(batch) for batch, _ in batches] == [PART + 30, PART + 30, PART - 59]
     assert [item.line for batch, _ in batches for item in batch] == list(range(1, 3 * PART + 2))
-    assert sum(len(prepared) for _, prepared in batches) == 3 * PART
+    assert sum(len(prepared.own) for _, prepared in batches) == 3 * PART
 
 
 def test_a_review_import_reads_without_preparing(tmp_path, record_doc):
