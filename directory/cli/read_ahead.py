@@ -75,19 +75,19 @@ def prepared_batches(
     )
     reader.start()
     batch: list[FileItem] = []
-    own: list[NewRecord | None] = []
-    remote: list[RemoteRecord | None] = []
+    own: dict[int, NewRecord | None] = {}
+    remote: dict[int, RemoteRecord] = {}
     try:
         while (got := _next(parts, reader)) is not None:
             items, part_own, part_remote = _unpack(got, node)
             batch += items
-            own += part_own
-            remote += part_remote
+            own |= part_own
+            remote |= part_remote
             if len(batch) == size:  # parts never cross the end of a batch
-                yield batch, _by_identity(batch, own, remote) if prepare else None
-                batch, own, remote = [], [], []
+                yield batch, PreparedBatch(own, remote) if prepare else None
+                batch, own, remote = [], {}, {}
         if batch:
-            yield batch, _by_identity(batch, own, remote) if prepare else None
+            yield batch, PreparedBatch(own, remote) if prepare else None
     finally:
         if reader.is_alive():
             reader.terminate()
@@ -119,8 +119,8 @@ def _reader(path: Path, size: int, node: Node, prepare: bool, parts) -> None:
         left = size  # of the current batch
         while part := list(islice(items, min(PART, left))):
             docs = _documents(part)
-            own, remote = _in_order(docs, node) if prepare and docs else ([], [])
-            _put(parts, _pack(part, own, remote), importer)
+            prepared = prepare_batch(docs, node) if prepare and docs else None
+            _put(parts, _pack(part, docs, prepared), importer)
             left = left - len(part) or size
         _put(parts, None, importer)
     except ImporterGone:
@@ -159,21 +159,20 @@ def _documents(batch: list[FileItem]) -> list:
     return [item.document for item in batch if not item.error]
 
 
-def _in_order(docs: list, node: Node) -> tuple[list[NewRecord | None], list[RemoteRecord | None]]:
-    """``prepare_batch`` as lists in the documents' order (``id()`` does not cross a pipe)."""
-    own, remote = prepare_batch(docs, node)
-    return [own[id(doc)] for doc in docs], [remote.get(id(doc)) for doc in docs]
+def _pack(batch: list[FileItem], docs: list, prepared: PreparedBatch | None) -> bytes:
+    """A batch and its prepared records as one text (pickled if orjson cannot write it).
 
-
-def _pack(
-    batch: list[FileItem], own: list[NewRecord | None], remote: list[RemoteRecord | None]
-) -> bytes:
-    """A batch and its prepared records as one text (pickled if orjson cannot write it)."""
+    ``id()`` does not cross a pipe, so this node's records go as a list in the documents'
+    order, and other origins' valid records as (index in ``docs``, columns, keys)."""
     items = [(i.line, i.document, i.kind, i.error, i.unreadable) for i in batch]
-    records = [(r.doc["id"], r.values, sorted(r.keys), r.revision) if r else None for r in own]
-    replicas = [(r.values, sorted(r.keys)) if r and not r.check else None for r in remote]
-    if not any(replicas):  # an import of this node's own records: send no list of Nones
-        replicas = []
+    records, replicas = [], []
+    if prepared:
+        own, remote = prepared
+        for i, doc in enumerate(docs):
+            r = own[id(doc)]
+            records.append((r.doc["id"], r.values, sorted(r.keys), r.revision) if r else None)
+            if (ahead := remote.get(id(doc))) and not ahead.check:
+                replicas.append((i, ahead.values, sorted(ahead.keys)))
     try:
         return orjson.dumps((items, records, replicas))
     except TypeError:  # an integer past 64 bits, say: the standard library read it
@@ -182,25 +181,16 @@ def _pack(
 
 def _unpack(
     blob: bytes, node: Node
-) -> tuple[list[FileItem], list[NewRecord | None], list[RemoteRecord | None]]:
+) -> tuple[list[FileItem], dict[int, NewRecord | None], dict[int, RemoteRecord]]:
+    """A part's items, and its prepared records keyed by ``id()`` of these documents."""
     items, records, replicas = pickle.loads(blob[1:]) if blob[:1] == b"P" else orjson.loads(blob)
     batch = [FileItem(*item) for item in items]
     if not records:  # nothing prepared: a review import, or no readable record
-        return batch, [], []
+        return batch, {}, {}
     docs = _documents(batch)
-    own = [
-        NewRecord(enveloped(doc, r[0], node), tuple(r[1]), set(r[2]), r[3]) if r else None
+    own = {
+        id(doc): NewRecord(enveloped(doc, r[0], node), tuple(r[1]), set(r[2]), r[3]) if r else None
         for doc, r in zip(docs, records, strict=True)
-    ]
-    remote = [RemoteRecord(None, tuple(r[0]), set(r[1])) if r else None for r in replicas]
-    return batch, own, remote or [None] * len(docs)
-
-
-def _by_identity(
-    batch: list[FileItem], own: list[NewRecord | None], remote: list[RemoteRecord | None]
-) -> PreparedBatch:
-    ids = list(map(id, _documents(batch)))
-    return PreparedBatch(
-        dict(zip(ids, own, strict=True)),
-        {i: r for i, r in zip(ids, remote, strict=True) if r is not None},
-    )
+    }
+    remote = {id(docs[i]): RemoteRecord(None, tuple(v), set(k)) for i, v, k in replicas}
+    return batch, own, remote
