@@ -14,23 +14,25 @@ document in ``listings.search_names`` / ``listings.search_text`` (see
 - PostgreSQL: two generated ``tsvector`` columns with a GIN index each, and the name
   words' vocabulary with a pg_trgm index:
 
-  - ``search_vector``: the name words with positions and weight A (ranked above the
-    rest), then the other words without positions (as weight D, which ranks like B);
+  - ``search_vector``: every word, the names' and the rest's, so "every term somewhere"
+    is one index lookup;
   - ``names_vector``: the name words alone, so "every term in the names" (the first
-    relevance band) is one index lookup, also for 1- and 2-character Khmer prefixes;
+    relevance band) is one index lookup, also for 1- and 2-character Khmer prefixes,
+    and the rank weighs the names above the rest by reading both vectors;
   - ``search_words``: every name word once, filled by triggers (once an INSERT
     statement, once a row whose names an UPDATE changed); a substring inside words
     ("epper") is looked up in its trigram index, and the name words found are matched
     in ``names_vector``.
 
-  The words are already split and case-folded, so where positions are not needed both
-  vectors take them as an array (``array_to_tsvector``: no text parser, migration 0017;
-  a cast in 0016). That, and the trigram index over a few thousand distinct words
-  instead of every listing's names (37 trigrams a row), made the index a third cheaper
-  to write than the first design (migration 0016); 0017 took off a quarter more
-  (instructions of the server, ``benchmarks/bench_pg_instructions.py``), also by
-  compressing the documents with lz4, as the vectors take more rows past the size at
-  which PostgreSQL compresses a row.
+  The words are already split and case-folded, so both vectors take them as an array
+  (``array_to_tsvector``: no text parser; migration 0017, and 0018 for the names in
+  ``search_vector``, which 0016 and 0017 parsed for a weight A). That, and the trigram
+  index over a few thousand distinct words instead of every listing's names (37
+  trigrams a row), made the index a third cheaper to write than the first design
+  (migration 0016); 0017 took off a quarter more (instructions of the server,
+  ``benchmarks/bench_pg_instructions.py``), also by compressing the documents with
+  lz4, as the vectors take more rows past the size at which PostgreSQL compresses a
+  row, and 0018 a fifth of what was left.
 
 So no write path can forget the index, and a write pays only the index update.
 """
@@ -145,25 +147,43 @@ def _array(column: str) -> str:
     """The words of a column as a tsvector without its text parser: split on the spaces
     (the words hold none, nor quotes or colons, see ``tokens.WORD``), as ``_cast`` reads
     them, but not character by character through the locale's ``iswspace``."""
-    return f"array_to_tsvector(array_remove(string_to_array(coalesce({column}, ''), ' '), ''))"
+    return _words_array(f"coalesce({column}, '')")
 
 
-def _vectors(words) -> list[str]:
-    """The two generated vectors and their GIN indexes, the plain words taken by ``words``."""
+def _words_array(text: str) -> str:
+    return f"array_to_tsvector(array_remove(string_to_array({text}, ' '), ''))"
+
+
+def _weighted(words) -> str:
+    """``search_vector`` of migrations 0016 and 0017: the name words parsed for their
+    positions and weight A, then the other words (taken by ``words``) without positions."""
+    return f"""setweight(to_tsvector('simple', coalesce(search_names, '')), 'A')
+        || {words("search_text")}"""
+
+
+# ``search_vector`` of this design (migration 0018): the name words and the others as one
+# array, neither parsed nor weighted; the names weigh in the rank through ``names_vector``
+# (``queries.PG_RANK``). The parse, the weights and the concatenation were a fifth of the
+# index's instructions on a write.
+_ALL_WORDS = _words_array("coalesce(search_names, '') || ' ' || coalesce(search_text, '')")
+
+
+def _vectors(words, search: str | None = None) -> list[str]:
+    """The two generated vectors and their GIN indexes, the plain words taken by ``words``
+    and ``search_vector`` by ``search`` (0016 and 0017's weighted one if not given)."""
     return [
         # one statement, so the table is rewritten once
         f"""ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-        setweight(to_tsvector('simple', coalesce(search_names, '')), 'A')
-        || {words("search_text")}) STORED,
+        {search or _weighted(words)}) STORED,
         ADD COLUMN names_vector tsvector GENERATED ALWAYS AS ({words("search_names")}) STORED""",
         "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
         "CREATE INDEX ix_listings_names ON listings USING gin (names_vector)",
     ]
 
 
-def _pg_objects(words, select: str) -> list[str]:
+def _pg_objects(words, select: str, search: str | None = None) -> list[str]:
     return [
-        *_vectors(words),
+        *_vectors(words, search),
         "CREATE TABLE search_words (word text PRIMARY KEY)",
         "CREATE INDEX ix_search_words_trgm ON search_words USING gin (word gin_trgm_ops)",
         *_words_triggers(select),
@@ -179,10 +199,12 @@ def _pg_objects(words, select: str) -> list[str]:
 
 
 _PG_VECTORS = _pg_objects(_cast, _WORDS_0016)  # migration 0016's design
-# this design (migration 0017): the same vectors, vocabulary and queries, cheaper to write
+# migration 0017: the same vectors, vocabulary and queries, cheaper to write
 _LZ4 = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION lz4"
 _COMPRESSION_DEFAULT = "ALTER TABLE listings ALTER COLUMN document SET COMPRESSION default"
-PG_OBJECTS = [*_pg_objects(_array, _WORDS), _LZ4]
+_PG_OBJECTS_0017 = [*_pg_objects(_array, _WORDS), _LZ4]
+# this design (migration 0018): ``search_vector`` as one array of every word
+PG_OBJECTS = [*_pg_objects(_array, _WORDS, _ALL_WORDS), _LZ4]
 _DROP_VECTOR_COLUMNS = [
     "DROP INDEX IF EXISTS ix_listings_names",
     "DROP INDEX IF EXISTS ix_listings_search",
@@ -254,6 +276,22 @@ def cheapen_vectors(conn: Connection, *, back: bool = False) -> None:
             conn.exec_driver_sql(_COMPRESSION_DEFAULT if back else _LZ4)
     except NotSupportedError:  # a server built without lz4 keeps pglz
         pass
+
+
+def unweight_search_vector(conn: Connection, *, back: bool = False) -> None:
+    """PostgreSQL: from migration 0017's ``search_vector`` (the names parsed for weight A)
+    to this design's, every word as one array (migration 0018), or ``back``. The other
+    vector, the vocabulary and the documents' compression stay as they are."""
+    if conn.dialect.name != "postgresql":
+        return
+    for sql in [
+        "DROP INDEX IF EXISTS ix_listings_search",
+        "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
+        "ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
+        f"({_weighted(_array) if back else _ALL_WORDS}) STORED",
+        "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
+    ]:
+        conn.exec_driver_sql(sql)
 
 
 def rebuild_search_index(conn: Connection) -> None:

@@ -26,7 +26,14 @@ NAME_WEIGHT = 10.0  # names count ten times the products, HS codes and descripti
 SUBSTRING_SCORE = 1.0
 MIN_SUBSTRING = 3  # trigram indexes need three characters
 SUBSTRING_BELOW = 50  # word hits below which substrings inside words are looked up too
-PG_WEIGHTS = "{0.1, 0.1, 0.1, 1.0}"  # D, C, B (the rest), A (names)
+# PostgreSQL: a name word counts in both vectors, any other word in ``search_vector`` only
+# (neither has positions or weights: migration 0018), so names weigh ten times the rest.
+# The names are ranked for any of the terms (:tsq_any): ts_rank gives an "and" query
+# nothing when a term is missing, and a name holding some of the terms ranks first.
+PG_RANK = (
+    "(CAST(:nw AS real) * ts_rank(l.names_vector, CAST(:tsq_any AS tsquery))"
+    " + ts_rank(l.search_vector, CAST(:tsq AS tsquery)))"
+)
 
 
 @dataclass(frozen=True)
@@ -50,9 +57,10 @@ def fts_substrings(terms: list[str]) -> str:
     return " AND ".join(f'"{t}"' for t in terms)
 
 
-def pg_words(terms: list[str]) -> str:
-    """The tsquery of ``terms`` (words as typed or as prefixes)."""
-    return " & ".join(f"('{t}' | '{t}':*)" for t in terms)
+def pg_words(terms: list[str], operator: str = "&") -> str:
+    """The tsquery of ``terms`` (words as typed or as prefixes): all of them, or with
+    ``operator`` "|" any."""
+    return f" {operator} ".join(f"('{t}' | '{t}':*)" for t in terms)
 
 
 def may_substring(terms: list[str]) -> bool:
@@ -136,13 +144,12 @@ def _sqlite_source(terms: list[str], substring: bool) -> HitSource:
 
 def _pg_source(terms: list[str], substring: bool) -> HitSource:
     where, params = match_where("postgresql", terms, substring)
-    params["pgw"] = PG_WEIGHTS
+    params.update(nw=NAME_WEIGHT, tsq_any=pg_words(terms, "|"))
     match = "l.search_vector @@ CAST(:tsq AS tsquery)"
-    rank = "ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery))"
     if not substring:
-        return HitSource("listings l", f"-{rank}", where, params)
+        return HitSource("listings l", f"-{PG_RANK}", where, params)
     params["sub"] = SUBSTRING_SCORE
-    score = f"CASE WHEN {match} THEN -{rank} ELSE :sub END"
+    score = f"CASE WHEN {match} THEN -{PG_RANK} ELSE :sub END"
     return HitSource("listings l", score, where, params)
 
 
@@ -213,11 +220,8 @@ def _sqlite_tiers(terms: list[str], substring: bool) -> list[Tier]:
 def _pg_tiers(terms: list[str], substring: bool, limit: int) -> list[Tier]:
     words = pg_words(terms)
     # double precision: a real sent as text and back as a float would no longer equal itself
-    rank = (
-        "-CAST(ts_rank(CAST(:pgw AS real[]), l.search_vector, CAST(:tsq AS tsquery)) "
-        "AS double precision)"
-    )
-    common = {"pgw": PG_WEIGHTS, "tsq": words}
+    rank = f"-CAST({PG_RANK} AS double precision)"
+    common = {"nw": NAME_WEIGHT, "tsq": words, "tsq_any": pg_words(terms, "|")}
     # the names band is looked up in the names' own vector (weight A could only be
     # rechecked on each row: at 1M listings "and" had 85,000 word hits to recheck)
     names_match = "l.names_vector @@ CAST(:tsq AS tsquery)"

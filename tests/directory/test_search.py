@@ -87,6 +87,23 @@ def test_a_name_match_outranks_a_description_or_product_match(session):
     assert ids(session, "kampot garden") == []
 
 
+def test_a_term_in_the_name_ranks_above_the_same_terms_only_in_the_description(session):
+    """Within the band of listings that hold every term, but not all in their names, one
+    with a term in its name ranks first (on PostgreSQL, the names' vector weighs in)."""
+    # the one to rank first comes first neither by id nor as the newest (the ties' orders)
+    named = make_doc("b", en="Pepper Trading", descriptions={"en": "Grown in our garden"})
+    publish(session, [named])
+    publish(
+        session,
+        [
+            make_doc("a", en="Spice Trading", descriptions={"en": "Pepper from our garden"}),
+            make_doc("c", en="Garden Tools", descriptions={"en": "Rakes and hoes"}),
+        ],
+    )
+    assert ids(session, "pepper garden") == ["th:b", "th:a"]
+    assert ids(session, "garden pepper") == ["th:b", "th:a"]
+
+
 def test_substrings_of_names_rank_after_words(session):
     publish(
         session,
@@ -651,11 +668,38 @@ def test_migration_0016_keeps_every_listing_findable(db_factory, node):
     engine.dispose()
 
 
-def _vectors(conn) -> dict[str, tuple]:
+def _vectors(conn, *, stripped: bool = False) -> dict[str, tuple]:
+    """Each listing's two vectors as text; ``stripped``: ``search_vector`` without its
+    positions and weights."""
+    search = "strip(search_vector)" if stripped else "search_vector"
     rows = conn.exec_driver_sql(
-        "SELECT id, search_vector::text, names_vector::text FROM listings ORDER BY id"
+        f"SELECT id, {search}::text, names_vector::text FROM listings ORDER BY id"
     )
     return {rid: (search, names) for rid, search, names in rows}
+
+
+def _migrated_docs() -> tuple[list[dict], dict]:
+    """Listings stored before a migration, and one written after it."""
+    docs = [
+        make_doc("a", en="Kampot Pepper Farm", km=KHMER["pepper"], descriptions={"en": "x " * 4}),
+        make_doc("b", km=KHMER["rice"], products=[{"name": "Milled rice", "hs_code": "100630"}]),
+        make_doc("c", en="Kep Crab", descriptions={"km": "ក្តាម " * 900}),  # compressed
+    ]
+    later = make_doc("d", en="Siem Reap Silkworks", descriptions={"en": "silk " + "ស" * 3000})
+    return docs, later
+
+
+MIGRATED_QUERIES = (
+    *("pepper", "ម្រេ", "epper", "100630", "rice", "ក្តាម"),
+    *("silkworks", "ilkw", "silkw"),  # the later listing's word, substring and prefix
+)
+
+
+def _found(engine) -> list[list[str]]:
+    from directory.db import new_session
+
+    with new_session(engine) as session:
+        return [ids(session, q) for q in MIGRATED_QUERIES]
 
 
 def _document_compression(conn) -> str:
@@ -665,6 +709,17 @@ def _document_compression(conn) -> str:
     ).scalar_one()
 
 
+def _migrate(engine, revision: str) -> None:
+    from alembic import command
+
+    from directory.migrations import alembic_config
+
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
 def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node):
     """0017 makes each vector from the words without the text parser and compresses
     documents with lz4: the stored vectors keep their values both ways, new rows get the
@@ -672,21 +727,14 @@ def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node)
     from alembic import command
 
     from directory.db import make_engine, new_session
-    from directory.migrations import alembic_config, upgrade_database
+    from directory.migrations import alembic_config
 
     engine = make_engine(db_factory())
     pg = engine.dialect.name == "postgresql"
-    docs = [
-        make_doc("a", en="Kampot Pepper Farm", km=KHMER["pepper"], descriptions={"en": "x " * 4}),
-        make_doc("b", km=KHMER["rice"], products=[{"name": "Milled rice", "hs_code": "100630"}]),
-        make_doc("c", en="Kep Crab", descriptions={"km": "ក្តាម " * 900}),  # compressed
-    ]
-    later = make_doc("d", en="Siem Reap Silkworks", descriptions={"en": "silk " + "ស" * 3000})
-    queries = ("pepper", "ម្រេ", "epper", "100630", "rice", "ក្តាម", "silkworks", "ilkw", "silkw")
+    docs, later = _migrated_docs()
 
     def found() -> list[list[str]]:
-        with new_session(engine) as session:
-            return [ids(session, q) for q in queries]
+        return _found(engine)
 
     with engine.begin() as conn:
         cfg = alembic_config(engine)
@@ -697,7 +745,7 @@ def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node)
     before = found()
     with engine.connect() as conn:
         stored = _vectors(conn) if pg else {}
-    upgrade_database(engine)
+    _migrate(engine, "0017")
     assert found() == before and before[0] == ["th:a"] and before[4] == ["th:b"]
     with new_session(engine, write=True) as session:
         publish(session, [later])
@@ -719,6 +767,48 @@ def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node)
         assert _vectors(conn) == {**stored, "th:d": made}
         assert _document_compression(conn) == ""
     assert found()[-3:] == [["th:d"]] * 3
+    engine.dispose()
+
+
+def test_migration_0018_keeps_every_word_of_search_vector_without_weights(db_factory, node):
+    """0018 makes ``search_vector`` of every word as one array: the lexemes 0017 stored,
+    without their positions and weights, for the listings stored before and after it;
+    ``names_vector`` and every query's hits stay as they were, both ways."""
+    from alembic import command
+
+    from directory.db import make_engine, new_session
+    from directory.migrations import alembic_config, upgrade_database
+
+    engine = make_engine(db_factory())
+    pg = engine.dialect.name == "postgresql"
+    docs, later = _migrated_docs()
+    with engine.begin() as conn:
+        cfg = alembic_config(engine)
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017")
+    with new_session(engine, write=True) as session:
+        publish(session, docs)
+    before = _found(engine)
+    with engine.connect() as conn:
+        weighted = _vectors(conn) if pg else {}
+        stripped = _vectors(conn, stripped=True) if pg else {}
+    upgrade_database(engine)
+    assert _found(engine) == before and before[0] == ["th:a"] and before[4] == ["th:b"]
+    with new_session(engine, write=True) as session:
+        publish(session, [later])
+    assert _found(engine)[-3:] == [["th:d"]] * 3
+    if not pg:
+        return
+    with engine.connect() as conn:
+        now = _vectors(conn)
+        assert {k: v for k, v in now.items() if k != "th:d"} == stripped
+        assert ":" not in now["th:a"][0] and "'pepper'" in now["th:a"][0]  # no positions
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0017")
+        assert {k: v for k, v in _vectors(conn).items() if k != "th:d"} == weighted
+        assert _vectors(conn, stripped=True)["th:d"] == now["th:d"]
+    assert _found(engine) == [*before[:-3], *[["th:d"]] * 3]
     engine.dispose()
 
 
