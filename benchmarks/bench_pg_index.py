@@ -1,7 +1,7 @@
 """PostgreSQL: what the search index objects cost a write, in the database server alone.
 
 python benchmarks/bench_pg_index.py [--rows 10000] [--rounds 5] [--unique-words]
-                                    [--parts] [--configs 0016,0017]
+                                    [--parts] [--configs 0017,0018]
 
 Fills a migrated database with N generated listings (``bench_sync.records``, through
 ``apply_remote_changes``), keeps their rows in memory, then for each configuration
@@ -19,9 +19,10 @@ first page; ``--unique-words`` adds a word of its own to every row's names.
 - ``0016``: the second design (the names parsed and the rest cast into one vector, the
   names' own vector cast, two GIN indexes, the name words' vocabulary with its trigram
   index and triggers, the name-order index);
-- ``0017``: this design (``directory.search.index.PG_OBJECTS``): 0016's vectors made
-  with ``array_to_tsvector`` instead of a cast, its vocabulary trigger without a
-  lateral unnest, and the documents compressed by lz4;
+- ``0017``: 0016's vectors made with ``array_to_tsvector`` instead of a cast, its
+  vocabulary trigger without a lateral unnest, and the documents compressed by lz4;
+- ``0018``: this design (``directory.search.index.PG_OBJECTS``): 0017 with every word of
+  ``search_vector`` as one array, the names neither parsed nor weighted;
 - ``arrays``, ``trigger``, ``lz4``: 0016 with one of those three changes each, and
   ``none+lz4`` the table without search objects but with lz4 (0017 leaves lz4 in place
   where ``bench_import.py --search-index compare`` drops the index, so that is its bare
@@ -85,7 +86,8 @@ CONFIGS = {
     "none": [],
     "0008": [*index._PG_OBJECTS_0008, index._NAME_SORT],
     "0016": (_PG_0016 := [*index._PG_VECTORS, index._NAME_SORT]),
-    "0017": [*index.PG_OBJECTS, index._NAME_SORT],
+    "0017": [*index._PG_OBJECTS_0017, index._NAME_SORT],
+    "0018": [*index.PG_OBJECTS, index._NAME_SORT],
     # leads: every word cast, the names too (no parser at all); the names left out, so
     # each word is indexed once (a word hit is then a per-term OR of the two indexes)
     "allcast": _with_vector(
@@ -125,7 +127,8 @@ RUNS = [
     ("0016", "copy"),
     ("allcast", "copy"),
     ("split", "copy"),
-    *((name, "copy") for name in ("0017", "arrays", "trigger", "lz4", "none+lz4", "nofast")),
+    *((name, "copy") for name in ("0017", "0018", "arrays", "trigger", "lz4", "none+lz4")),
+    ("nofast", "copy"),
 ]
 
 

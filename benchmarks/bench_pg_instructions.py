@@ -1,8 +1,9 @@
 """PostgreSQL: what the search index objects cost a write, counted in instructions.
 
-python benchmarks/bench_pg_instructions.py [--rows 10000] [--configs none,0016,0017]
+python benchmarks/bench_pg_instructions.py [--rows 10000] [--configs none,0017,0018]
                                            [--unique-words]
 python benchmarks/bench_pg_instructions.py --imports [--rows 5000]
+                                           [--designs nowords,none+lz4,0017,0018]
 
 ``bench_pg_index.py`` times the writes, and on a shared machine its seconds move by a
 third between runs. This one runs the same ``COPY`` of the same rows for each of its
@@ -23,14 +24,17 @@ add. They say which design does less work, not how much sooner a pull ends.
 ``--imports`` counts a whole write path instead: ``smedir import`` of N generated
 records (the export file of ``bench_import.py``) as replicas (node kh) and as the
 node's own records (node th), the command itself under callgrind too (and its forked
-reader), into databases of that server migrated to the head and then made into four
-designs: ``0017`` (as shipped), ``none+lz4`` (its index objects dropped, lz4 kept, as
-``bench_import.py --search-index compare`` does), ``0016`` (migration 0017 taken back)
-and ``none`` (0016's index objects dropped: the table before the index). Each line
-gives the instructions of the import's processes and of the backends that served it,
-a record, less those of importing an empty file (Python's start, the app, the
-connections), and the ratio of the whole to its bare design's. The server's background
-processes (WAL writer, checkpointer) are not in it.
+reader), into databases of that server migrated to the head and then made into these
+designs: ``0018`` (as shipped), ``0017`` (migration 0018 taken back), ``none+lz4`` (the
+index objects dropped, lz4 kept, as ``bench_import.py --search-index compare`` does),
+``nowords`` (as ``none+lz4``, and the import computes no search words either,
+``bench_sync.NO_WORDS_ENV``: the whole of indexing left out), and, with ``--designs``,
+``0016`` (migration 0017 taken back too) and ``none`` (0016's index objects dropped:
+the table before the index). Each line gives the instructions of the import's
+processes and of the backends that served it, a record, less those of importing an
+empty file (Python's start, the app, the connections), and the ratio of the whole to
+its bare design's. The server's background processes (WAL writer, checkpointer) are
+not in it.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ from bench_pg_index import (  # noqa: E402
     rows_parser,
     with_unique_words,
 )
-from bench_sync import seed_source  # noqa: E402
+from bench_sync import NO_WORDS_ENV, seed_source  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from directory.db import make_engine  # noqa: E402
@@ -153,13 +157,14 @@ class CallgrindServer:
 
 def main() -> None:
     parser = rows_parser(__doc__)
-    parser.add_argument("--configs", default="none,none+lz4,0016,0017,arrays,trigger,lz4")
+    parser.add_argument("--configs", default="none,none+lz4,0016,0017,0018,arrays,trigger,lz4")
     parser.add_argument("--imports", action="store_true", help="count whole imports instead")
+    parser.add_argument("--designs", default="nowords,none+lz4,0017,0018", help="with --imports")
     args = parser.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("valgrind is not installed (apt-get install valgrind)")
     if args.imports:
-        count_imports(args.rows)
+        count_imports(args.rows, args.designs.split(","))
         return
     configs = args.configs.split(",")
     columns, rows = generated_rows(args.rows)
@@ -189,7 +194,12 @@ def main() -> None:
         print(line, flush=True)
 
 
-def count_imports(n: int) -> None:
+# (design, its bare design): the index's objects over the table without them; the whole of
+# indexing (objects and words) over the write path before it
+IMPORT_RATIOS = (("0016", "none"), ("0017", "none+lz4"), ("0018", "none+lz4"), ("0018", "nowords"))
+
+
+def count_imports(n: int, designs: list[str]) -> None:
     """Instructions of ``smedir import`` (client and server) with and without the index."""
     import bench_import
 
@@ -209,12 +219,16 @@ def count_imports(n: int) -> None:
         try:
             server.start()
             for node in ("kh", "th"):
-                for design in ("none", "0016", "none+lz4", "0017"):
+                for design in designs:
                     url = _design_database(server, f"{node}_{design.replace('+', '_')}", design)
                     config = bench_import.write_config(work, node, url)
-                    # less an empty file's import: Python's start, the app, the connections
-                    start = _import_instructions(server, config, empty)
-                    whole = _import_instructions(server, config, data)
+                    words = {NO_WORDS_ENV: "1"} if design == "nowords" else {}
+                    # less an empty file's import: Python's start, the app, the connections;
+                    # counted after one unmeasured, so a module compiled afresh (a source
+                    # file edited since the last run) is in neither
+                    _import_instructions(server, config, empty, words)
+                    start = _import_instructions(server, config, empty, words)
+                    whole = _import_instructions(server, config, data, words)
                     totals[(node, design)] = (whole[0] - start[0], whole[1] - start[1])
                     client, backend = totals[(node, design)]
                     print(f"# {node} {design}: {client / n:,.0f} + {backend / n:,.0f}", flush=True)
@@ -223,7 +237,9 @@ def count_imports(n: int) -> None:
     print(f"# smedir import of {n} records: instructions a record, the importing processes"
           " + the backends serving them")  # fmt: skip
     for node, path in (("kh", "replicas"), ("th", "own records")):
-        for design, bare in (("0016", "none"), ("0017", "none+lz4")):
+        for design, bare in IMPORT_RATIOS:
+            if (node, design) not in totals or (node, bare) not in totals:
+                continue
             c, b = totals[(node, design)]
             bc, bb = totals[(node, bare)]
             print(f"{path:>11} {design}: {c / n:9,.0f} + {b / n:9,.0f} = {(c + b) / n:9,.0f};"
@@ -238,15 +254,19 @@ def _design_database(server: CallgrindServer, name: str, design: str) -> str:
     engine = make_engine(url)
     upgrade_database(engine)
     with engine.begin() as conn:
+        if design == "0017":
+            index.unweight_search_vector(conn, back=True)
         if design in ("none", "0016"):
             index.cheapen_vectors(conn, back=True)
-        if design.startswith("none"):
+        if design.startswith("none") or design == "nowords":
             index.drop_search_index(conn)
     engine.dispose()
     return url
 
 
-def _import_instructions(server: CallgrindServer, config: Path, data: Path) -> tuple[int, int]:
+def _import_instructions(
+    server: CallgrindServer, config: Path, data: Path, env: dict[str, str]
+) -> tuple[int, int]:
     """(instructions of the import command and its reader, of the backends that served it)."""
     import bench_import
 
@@ -261,7 +281,8 @@ def _import_instructions(server: CallgrindServer, config: Path, data: Path) -> t
     subprocess.run(
         ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}/client.%p",
          sys.executable, "-c", bench_import.IMPORTER, str(config), str(data)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True, capture_output=True,
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env}, check=True,
+        capture_output=True,
     )  # fmt: skip
     client = sum(_total(path) for path in out.glob("client.*"))
     time.sleep(5)
