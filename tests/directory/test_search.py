@@ -709,7 +709,8 @@ def _document_compression(conn) -> str:
     ).scalar_one()
 
 
-def _migrate(engine, revision: str) -> None:
+def _migrate(engine, revision: str, *, down: bool = False) -> None:
+    """Upgrade (or ``down``grade) the database to ``revision``, in a transaction of its own."""
     from alembic import command
 
     from directory.migrations import alembic_config
@@ -717,17 +718,15 @@ def _migrate(engine, revision: str) -> None:
     with engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        (command.downgrade if down else command.upgrade)(cfg, revision)
 
 
 def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node):
     """0017 makes each vector from the words without the text parser and compresses
     documents with lz4: the stored vectors keep their values both ways, new rows get the
     vectors and vocabulary 0016 gave them, and every query finds what it found."""
-    from alembic import command
 
     from directory.db import make_engine, new_session
-    from directory.migrations import alembic_config
 
     engine = make_engine(db_factory())
     pg = engine.dialect.name == "postgresql"
@@ -736,10 +735,7 @@ def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node)
     def found() -> list[list[str]]:
         return _found(engine)
 
-    with engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016")
+    _migrate(engine, "0016", down=True)
     with new_session(engine, write=True) as session:
         publish(session, docs)
     before = found()
@@ -761,9 +757,8 @@ def test_migration_0017_writes_the_same_vectors_and_vocabulary(db_factory, node)
         ).all()
         assert compressed == [("th:c", "pglz"), ("th:d", "lz4")]  # the older one as it was
         made = _vectors(conn)["th:d"]
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0016")
+    _migrate(engine, "0016", down=True)
+    with engine.connect() as conn:
         assert _vectors(conn) == {**stored, "th:d": made}
         assert _document_compression(conn) == ""
     assert found()[-3:] == [["th:d"]] * 3
@@ -774,18 +769,14 @@ def test_migration_0018_keeps_every_word_of_search_vector_without_weights(db_fac
     """0018 makes ``search_vector`` of every word as one array: the lexemes 0017 stored,
     without their positions and weights, for the listings stored before and after it;
     ``names_vector`` and every query's hits stay as they were, both ways."""
-    from alembic import command
 
     from directory.db import make_engine, new_session
-    from directory.migrations import alembic_config, upgrade_database
+    from directory.migrations import upgrade_database
 
     engine = make_engine(db_factory())
     pg = engine.dialect.name == "postgresql"
     docs, later = _migrated_docs()
-    with engine.begin() as conn:
-        cfg = alembic_config(engine)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017")
+    _migrate(engine, "0017", down=True)
     with new_session(engine, write=True) as session:
         publish(session, docs)
     before = _found(engine)
@@ -803,9 +794,8 @@ def test_migration_0018_keeps_every_word_of_search_vector_without_weights(db_fac
         now = _vectors(conn)
         assert {k: v for k, v in now.items() if k != "th:d"} == stripped
         assert ":" not in now["th:a"][0] and "'pepper'" in now["th:a"][0]  # no positions
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017")
+    _migrate(engine, "0017", down=True)
+    with engine.connect() as conn:
         assert {k: v for k, v in _vectors(conn).items() if k != "th:d"} == weighted
         assert _vectors(conn, stripped=True)["th:d"] == now["th:d"]
     assert _found(engine) == [*before[:-3], *[["th:d"]] * 3]
