@@ -83,19 +83,11 @@ class PgDatabases:
     def drop(self, url: str) -> None:
         """Hand the database back emptied for reuse (creating one costs ~1 s); drop it if busy,
         or if a migration test left it at another revision (the next test would get it so)."""
-        from directory.migrations import pending_migrations
-
         name = make_url(url).database
         try:
-            engine = create_engine(url, poolclass=NullPool)
-            try:
-                if pending_migrations(engine):
-                    raise LookupError(f"{name} is not at the head revision")
-            finally:
-                engine.dispose()
             self._reset(url)
             self.free.append(name)
-        except Exception:  # still locked by a stray connection: throw it away instead
+        except Exception:  # still locked by a stray connection, or not at the head: throw away
             self._drop(name)
             self.created.remove(name)
 
@@ -103,10 +95,13 @@ class PgDatabases:
         from sqlmodel import SQLModel
 
         import directory.models  # noqa: F401  (every table on the metadata)
+        from directory.migrations import pending_migrations
 
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         engine = create_engine(url, poolclass=NullPool)
         try:
+            if pending_migrations(engine):  # a migration test left it at another revision
+                raise LookupError(f"{make_url(url).database} is not at the head revision")
             with engine.begin() as conn:
                 conn.execute(text("SET LOCAL lock_timeout = '3s'"))
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

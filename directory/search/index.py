@@ -151,6 +151,7 @@ def _array(column: str) -> str:
 
 
 def _words_array(text: str) -> str:
+    """A text expression's space-separated words as a tsvector (no parser, no positions)."""
     return f"array_to_tsvector(array_remove(string_to_array({text}, ' '), ''))"
 
 
@@ -168,6 +169,13 @@ def _weighted(words) -> str:
 _ALL_WORDS = _words_array("coalesce(search_names, '') || ' ' || coalesce(search_text, '')")
 
 
+_SEARCH_GIN = "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)"
+_DROP_SEARCH_VECTOR = [
+    "DROP INDEX IF EXISTS ix_listings_search",
+    "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
+]
+
+
 def _vectors(words, search: str | None = None) -> list[str]:
     """The two generated vectors and their GIN indexes, the plain words taken by ``words``
     and ``search_vector`` by ``search`` (0016 and 0017's weighted one if not given)."""
@@ -176,7 +184,7 @@ def _vectors(words, search: str | None = None) -> list[str]:
         f"""ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
         {search or _weighted(words)}) STORED,
         ADD COLUMN names_vector tsvector GENERATED ALWAYS AS ({words("search_names")}) STORED""",
-        "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
+        _SEARCH_GIN,
         "CREATE INDEX ix_listings_names ON listings USING gin (names_vector)",
     ]
 
@@ -207,9 +215,8 @@ _PG_OBJECTS_0017 = [*_pg_objects(_array, _WORDS), _LZ4]
 PG_OBJECTS = [*_pg_objects(_array, _WORDS, _ALL_WORDS), _LZ4]
 _DROP_VECTOR_COLUMNS = [
     "DROP INDEX IF EXISTS ix_listings_names",
-    "DROP INDEX IF EXISTS ix_listings_search",
     "ALTER TABLE listings DROP COLUMN IF EXISTS names_vector",
-    "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
+    *_DROP_SEARCH_VECTOR,
 ]
 _PG_DROP_VECTORS = [
     "DROP TRIGGER IF EXISTS listings_words_au ON listings",
@@ -285,11 +292,10 @@ def unweight_search_vector(conn: Connection, *, back: bool = False) -> None:
     if conn.dialect.name != "postgresql":
         return
     for sql in [
-        "DROP INDEX IF EXISTS ix_listings_search",
-        "ALTER TABLE listings DROP COLUMN IF EXISTS search_vector",
+        *_DROP_SEARCH_VECTOR,
         "ALTER TABLE listings ADD COLUMN search_vector tsvector GENERATED ALWAYS AS "
         f"({_weighted(_array) if back else _ALL_WORDS}) STORED",
-        "CREATE INDEX ix_listings_search ON listings USING gin (search_vector)",
+        _SEARCH_GIN,
     ]:
         conn.exec_driver_sql(sql)
 

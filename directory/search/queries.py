@@ -36,6 +36,11 @@ PG_RANK = (
 )
 
 
+def _pg_rank_params(terms: list[str]) -> dict:
+    """The parameters ``PG_RANK`` reads, beside the match's ``tsq``."""
+    return {"nw": NAME_WEIGHT, "tsq_any": pg_words(terms, "|")}
+
+
 @dataclass(frozen=True)
 class HitSource:
     """A FROM clause yielding listing rows as ``l`` with a ``score`` expression, and its params."""
@@ -144,7 +149,7 @@ def _sqlite_source(terms: list[str], substring: bool) -> HitSource:
 
 def _pg_source(terms: list[str], substring: bool) -> HitSource:
     where, params = match_where("postgresql", terms, substring)
-    params.update(nw=NAME_WEIGHT, tsq_any=pg_words(terms, "|"))
+    params.update(_pg_rank_params(terms))
     match = "l.search_vector @@ CAST(:tsq AS tsquery)"
     if not substring:
         return HitSource("listings l", f"-{PG_RANK}", where, params)
@@ -221,9 +226,10 @@ def _pg_tiers(terms: list[str], substring: bool, limit: int) -> list[Tier]:
     words = pg_words(terms)
     # double precision: a real sent as text and back as a float would no longer equal itself
     rank = f"-CAST({PG_RANK} AS double precision)"
-    common = {"nw": NAME_WEIGHT, "tsq": words, "tsq_any": pg_words(terms, "|")}
-    # the names band is looked up in the names' own vector (weight A could only be
-    # rechecked on each row: at 1M listings "and" had 85,000 word hits to recheck)
+    common = {"tsq": words, **_pg_rank_params(terms)}
+    # the names band is looked up in the names' own vector (``search_vector`` holds every
+    # word alike; a names-only check on it would be a recheck of each row: at 1M listings
+    # "and" had 85,000 word hits to recheck)
     names_match = "l.names_vector @@ CAST(:tsq AS tsquery)"
     # coalesce(NOT ...): the planner took a negated match for rare and sorted all 85,000
     # hits of "and" instead of walking the ids
